@@ -1,0 +1,113 @@
+// store: figtrail's SQLite database (WAL mode). One transaction per document,
+// so a document's figures land whole or not at all; a `runs` row per batch;
+// provenance (source byte span, line, sentence, rule) on every figure; and an
+// audit that proves each stored span against the file on disk.
+//
+// The schema is documented for analysts in README.md ("Database schema").
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "figtrail/figure.hpp"
+
+struct sqlite3;
+
+namespace figtrail {
+
+// Raised for a database that cannot be opened, is not figtrail's, or fails a
+// statement. what() is one line a user can act on.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What ingest stores about a document besides its figures.
+struct DocumentRecord {
+  std::string path;  // as given by the user
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+enum class StoreOutcome {
+  Stored,     // new document
+  Replaced,   // same path, different content or pipeline version: old figures deleted
+  Unchanged,  // same path, same SHA-256, same pipeline version: nothing written
+};
+
+struct RunSummary {
+  std::int64_t documents_stored = 0;
+  std::int64_t documents_unchanged = 0;
+  std::int64_t documents_failed = 0;
+  std::int64_t figures_stored = 0;
+};
+
+// A figure as read back from the database, with its document.
+struct StoredFigure {
+  std::string document_path;
+  std::string document_sha256;
+  Figure figure;
+};
+
+struct AuditReport {
+  std::int64_t documents_checked = 0;
+  std::int64_t figures_checked = 0;
+  // One line each: "<path>: <what is wrong>".
+  std::vector<std::string> mismatches;
+  [[nodiscard]] bool ok() const { return mismatches.empty(); }
+};
+
+class Database {
+ public:
+  // Opens or creates the database at `path` with figtrail's schema. Throws
+  // StoreError if the file is not a SQLite database, or is one that is not
+  // figtrail's (has tables but no figtrail schema marker), or cannot be
+  // created.
+  static Database open(const std::filesystem::path& path);
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  // Starts a batch; returns its run id. `command` is recorded as given.
+  std::int64_t begin_run(std::string_view command);
+  void finish_run(std::int64_t run_id, const RunSummary& summary);
+
+  // True when a document with this path, SHA-256 and the current pipeline
+  // version is stored already (so the caller can skip extraction).
+  [[nodiscard]] bool is_current(std::string_view path, std::string_view sha256) const;
+
+  // Stores one document and its figures in one transaction, replacing any
+  // earlier version of the same path.
+  StoreOutcome store_document(std::int64_t run_id, const DocumentRecord& document,
+                              std::span<const Figure> figures);
+
+  // Records an input that could not be processed in this run.
+  void record_error(std::int64_t run_id, std::string_view path, std::string_view message);
+
+  // All stored figures ordered by document path then byte_start; only one
+  // kind when `kind` is given.
+  [[nodiscard]] std::vector<StoredFigure> figures(std::optional<Kind> kind = std::nullopt) const;
+
+  [[nodiscard]] std::int64_t document_count() const;
+  // Figure count by kind name, kinds with no figures omitted, ordered by kind.
+  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> figure_counts_by_kind() const;
+
+  // Re-reads every stored document from its path, checks its SHA-256 and that
+  // the bytes at each figure's span equal its stored text.
+  [[nodiscard]] AuditReport audit() const;
+
+ private:
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace figtrail
