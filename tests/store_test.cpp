@@ -1,0 +1,381 @@
+// The store: exact round trips, replace/unchanged semantics, atomicity,
+// refusing foreign files, runs/errors bookkeeping and the audit.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "figtrail/store.hpp"
+#include "figtrail/version.hpp"
+
+namespace fs = std::filesystem;
+using namespace figtrail;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device random;
+    path_ = fs::temp_directory_path() /
+            ("figtrail-store-test-" + std::to_string(random()) + std::to_string(random()));
+    fs::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  [[nodiscard]] fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// Rows of a query against the database file, each column as text ("NULL" for
+// NULL), read past the store's API.
+std::vector<std::vector<std::string>> sql_rows(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::vector<std::vector<std::string>> rows;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      row.emplace_back(text == nullptr ? "NULL" : text);
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::string sql_value(const fs::path& db_path, const std::string& sql) {
+  const auto rows = sql_rows(db_path, sql);
+  REQUIRE(rows.size() == 1);
+  return rows[0].at(0);
+}
+
+const std::string kReport = "Funding reached 1.1亿美元 in 2025, and margins rose 0.3–1.5%.\n";
+const std::string kReportSha = "53d83d84d571471c2ebdd55a867539f808a425cee32033b42834670db07b6a41";
+// kReport with 1.1 changed to 1.2.
+const std::string kChangedSha = "65f85629cdfcba8c138ac4fd5d718a0d954ef0d123adcd9f07e94a95b7c074f3";
+
+Figure figure_at(const std::string& text, Kind kind) {
+  Figure figure;
+  figure.kind = kind;
+  figure.text = text;
+  const std::size_t begin = kReport.find(text);
+  REQUIRE(begin != std::string::npos);
+  figure.source = {begin, begin + text.size()};
+  figure.line = 1;
+  figure.sentence = kReport.substr(0, kReport.size() - 1);
+  return figure;
+}
+
+Figure money() {
+  Figure figure = figure_at("1.1亿美元", Kind::Money);
+  figure.value = Decimal{11, 7};
+  figure.unit = "USD";
+  figure.rule = "money.cjk_magnitude";
+  return figure;
+}
+
+Figure percent_range() {
+  Figure figure = figure_at("0.3–1.5%", Kind::Percent);
+  figure.low = Decimal{3, -1};
+  figure.high = Decimal{15, -1};
+  figure.unit = "%";
+  figure.qualifier = Qualifier::Approx;
+  figure.rule = "percent.range";
+  return figure;
+}
+
+DocumentRecord report_record(const fs::path& path, const std::string& sha = kReportSha) {
+  return {path.string(), sha, kReport.size()};
+}
+
+std::size_t figure_rows(const fs::path& db_path) {
+  return std::stoul(sql_value(db_path, "SELECT count(*) FROM figures"));
+}
+
+}  // namespace
+
+TEST_CASE("a document's figures read back exactly", "[store]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  auto db = Database::open(db_path);
+  const auto run = db.begin_run("figtrail ingest report.md");
+  const std::vector<Figure> figures{money(), percent_range()};
+  REQUIRE(db.store_document(run, report_record(dir / "report.md"), figures) ==
+          StoreOutcome::Stored);
+
+  const auto stored = db.figures();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].document_path == (dir / "report.md").string());
+  CHECK(stored[0].document_sha256 == kReportSha);
+
+  const Figure& m = stored[0].figure;
+  CHECK(m.kind == Kind::Money);
+  CHECK(m.text == "1.1亿美元");
+  CHECK(m.source == SourceSpan{16, 16 + std::string("1.1亿美元").size()});
+  REQUIRE(m.value);
+  CHECK(m.value->to_string() == "110000000");
+  CHECK(*m.value == Decimal{110000000, 0});
+  CHECK_FALSE(m.low);
+  CHECK_FALSE(m.high);
+  CHECK(m.unit == "USD");
+  CHECK(m.qualifier == Qualifier::None);
+  CHECK(m.per.empty());
+  CHECK(m.rule == "money.cjk_magnitude");
+  CHECK(m.line == 1);
+  CHECK(m.sentence == money().sentence);
+  CHECK(m.folded == FoldedSpan{});
+
+  const Figure& p = stored[1].figure;
+  CHECK(p.kind == Kind::Percent);
+  CHECK_FALSE(p.value);
+  REQUIRE(p.low);
+  REQUIRE(p.high);
+  CHECK(p.low->to_string() == "0.3");
+  CHECK(p.high->to_string() == "1.5");
+  CHECK(p.qualifier == Qualifier::Approx);
+
+  // The shared sentence is stored once; REAL columns hold the nearest double.
+  CHECK(sql_value(db_path, "SELECT count(*) FROM sentences") == "1");
+  CHECK(sql_value(db_path, "SELECT value FROM figures WHERE kind = 'money'") == "110000000.0");
+  CHECK(sql_value(db_path, "SELECT qualifier IS NULL AND per IS NULL FROM figures"
+                           " WHERE kind = 'money'") == "1");
+  CHECK(sql_value(db_path, "SELECT count(*) FROM figures_view WHERE sentence IS NOT NULL"
+                           " AND document_sha256 = '" + kReportSha + "'") == "2");
+
+  CHECK(db.document_count() == 1);
+  CHECK(db.figures(Kind::Percent).size() == 1);
+  CHECK(db.figures(Kind::Count).empty());
+  using Counts = std::vector<std::pair<std::string, std::int64_t>>;
+  CHECK(db.figure_counts_by_kind() == Counts{{"money", 1}, {"percent", 1}});
+  CHECK(db.is_current((dir / "report.md").string(), kReportSha));
+  CHECK_FALSE(db.is_current((dir / "report.md").string(), kChangedSha));
+  CHECK_FALSE(db.is_current((dir / "other.md").string(), kReportSha));
+}
+
+TEST_CASE("exact decimals survive extremes", "[store]") {
+  TempDir dir;
+  auto db = Database::open(dir / "figtrail.db");
+  Figure figure = money();
+  figure.value.reset();
+  figure.low = Decimal{-15, -1};
+  figure.high = Decimal{9, 30};  // 31 digits: more than an int64 holds as text
+  Figure tiny = money();
+  tiny.value = Decimal{125, -6};
+  const std::vector<Figure> figures{figure, tiny};
+  db.store_document(db.begin_run("test"), report_record(dir / "r.md"), figures);
+
+  const auto stored = db.figures();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].figure.low->to_string() == "-1.5");
+  CHECK(stored[0].figure.high->mantissa == 9);
+  CHECK(stored[0].figure.high->exponent == 30);
+  CHECK(stored[1].figure.value->to_string() == "0.000125");
+}
+
+TEST_CASE("re-storing a document: unchanged, replaced, atomic", "[store]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  const fs::path report = dir / "report.md";
+  auto db = Database::open(db_path);
+  const auto run = db.begin_run("test");
+  const std::vector<Figure> both{money(), percent_range()};
+  REQUIRE(db.store_document(run, report_record(report), both) == StoreOutcome::Stored);
+
+  SECTION("same path and SHA-256: nothing written") {
+    const std::string ingested_at = sql_value(db_path, "SELECT ingested_at FROM documents");
+    CHECK(db.store_document(run, report_record(report), both) == StoreOutcome::Unchanged);
+    CHECK(figure_rows(db_path) == 2);
+    CHECK(sql_value(db_path, "SELECT ingested_at FROM documents") == ingested_at);
+  }
+
+  SECTION("new content replaces the old figures and sentences") {
+    Figure changed = money();
+    changed.value = Decimal{12, 7};
+    const std::vector<Figure> one{changed};
+    CHECK(db.store_document(run, report_record(report, kChangedSha), one) ==
+          StoreOutcome::Replaced);
+    const auto stored = db.figures();
+    REQUIRE(stored.size() == 1);
+    CHECK(stored[0].document_sha256 == kChangedSha);
+    CHECK(stored[0].figure.value->to_string() == "120000000");
+    CHECK(figure_rows(db_path) == 1);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM sentences") == "1");
+    CHECK(db.document_count() == 1);
+  }
+
+  SECTION("another pipeline version re-extracts") {
+    sql_rows(db_path, "UPDATE documents SET pipeline_version = 'figtrail-0.0.1'");
+    CHECK_FALSE(db.is_current(report.string(), kReportSha));
+    CHECK(db.store_document(run, report_record(report), both) == StoreOutcome::Replaced);
+    CHECK(sql_value(db_path, "SELECT pipeline_version FROM documents") == kPipelineVersion);
+    CHECK(figure_rows(db_path) == 2);
+  }
+
+  SECTION("a failing figure leaves the old version intact") {
+    Figure broken = percent_range();
+    broken.source = {30, 20};  // violates CHECK (byte_start <= byte_end)
+    const std::vector<Figure> bad{money(), broken};
+    CHECK_THROWS_WITH(
+        db.store_document(run, report_record(report, kChangedSha), bad),
+        db_path.string() + ": cannot store " + report.string() +
+            ": cannot insert a figure (CHECK constraint failed: byte_start <= byte_end)");
+    CHECK(db.is_current(report.string(), kReportSha));
+    CHECK(db.figures().size() == 2);
+    CHECK(db.figures()[0].document_sha256 == kReportSha);
+  }
+
+  SECTION("a failing figure leaves a new document absent") {
+    Figure broken = money();
+    broken.source = {30, 20};
+    const std::vector<Figure> bad{percent_range(), broken};
+    CHECK_THROWS_AS(db.store_document(run, report_record(dir / "new.md"), bad), StoreError);
+    CHECK(db.document_count() == 1);
+    CHECK(figure_rows(db_path) == 2);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM sentences") == "1");
+  }
+}
+
+TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
+  TempDir dir;
+
+  SECTION("a new database is marked as figtrail's and in WAL mode") {
+    const fs::path db_path = dir / "figtrail.db";
+    {
+      auto db = Database::open(db_path);
+      db.store_document(db.begin_run("test"), report_record(dir / "r.md"),
+                        std::vector<Figure>{money()});
+    }
+    CHECK(sql_value(db_path, "PRAGMA application_id") == std::to_string(0x46475452));
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "1");
+    CHECK(sql_value(db_path, "PRAGMA journal_mode") == "wal");
+    auto reopened = Database::open(db_path);
+    CHECK(reopened.document_count() == 1);
+    CHECK(reopened.figures().size() == 1);
+  }
+
+  SECTION("a text file is not a SQLite database, and stays as it was") {
+    const fs::path path = dir / "notes.txt";
+    const std::string text = "These are notes, not a database.\n";
+    write_bytes(path, text);
+    CHECK_THROWS_WITH(Database::open(path), path.string() + ": not a SQLite database");
+    CHECK(read_bytes(path) == text);
+  }
+
+  SECTION("someone else's SQLite database is refused and not modified") {
+    const fs::path path = dir / "other.db";
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "CREATE TABLE contacts (name TEXT); INSERT INTO contacts"
+                                " VALUES ('Ada')", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    const std::string before = read_bytes(path);
+
+    CHECK_THROWS_WITH(Database::open(path),
+                      path.string() +
+                          ": not a figtrail database (application_id 0x00000000, figtrail's is "
+                          "0x46475452)");
+    CHECK(read_bytes(path) == before);
+    CHECK_FALSE(fs::exists(path.string() + "-wal"));
+  }
+
+  SECTION("an unopenable path names the path and SQLite's reason") {
+    const fs::path path = dir / "missing-dir" / "figtrail.db";
+    CHECK_THROWS_WITH(Database::open(path),
+                      path.string() + ": cannot open database (unable to open database file)");
+  }
+}
+
+TEST_CASE("runs and errors are recorded", "[store]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  auto db = Database::open(db_path);
+  const auto run = db.begin_run("figtrail ingest corpus/");
+  db.record_error(run, "corpus/blob.bin", "corpus/blob.bin: binary file");
+  db.finish_run(run, RunSummary{3, 2, 1, 40});
+
+  const auto runs = sql_rows(db_path,
+                             "SELECT id, command, pipeline_version, documents_stored,"
+                             " documents_unchanged, documents_failed, figures_stored,"
+                             " started_at <= finished_at, length(started_at) FROM runs");
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0] == std::vector<std::string>{std::to_string(run), "figtrail ingest corpus/",
+                                            kPipelineVersion, "3", "2", "1", "40", "1", "20"});
+  const auto errors = sql_rows(db_path, "SELECT run_id, path, message FROM errors");
+  CHECK(errors == std::vector<std::vector<std::string>>{
+                      {std::to_string(run), "corpus/blob.bin", "corpus/blob.bin: binary file"}});
+  CHECK_THROWS_AS(db.finish_run(run + 1, RunSummary{}), StoreError);
+}
+
+TEST_CASE("audit proves spans against the files", "[store]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  const fs::path report = dir / "report.md";
+  write_bytes(report, kReport);
+  auto db = Database::open(db_path);
+  const std::vector<Figure> figures{money(), percent_range()};
+  db.store_document(db.begin_run("test"), report_record(report), figures);
+
+  SECTION("untouched file: ok") {
+    const AuditReport audit = db.audit();
+    CHECK(audit.ok());
+    CHECK(audit.documents_checked == 1);
+    CHECK(audit.figures_checked == 2);
+  }
+
+  SECTION("a changed byte: the file is named, its figures skipped") {
+    std::string changed = kReport;
+    changed[18] = '2';
+    write_bytes(report, changed);
+    const AuditReport audit = db.audit();
+    CHECK(audit.mismatches == std::vector<std::string>{
+                                  report.string() +
+                                  ": file changed since ingestion (sha256 53d83d84d571\u2026 now "
+                                  "65f85629cdfc\u2026)"});
+    CHECK(audit.figures_checked == 0);
+  }
+
+  SECTION("a deleted file") {
+    fs::remove(report);
+    const AuditReport audit = db.audit();
+    CHECK(audit.mismatches == std::vector<std::string>{report.string() + ": file is missing"});
+    CHECK(audit.documents_checked == 1);
+  }
+
+  SECTION("a stored text that is not what the span reads") {
+    sql_rows(db_path, "UPDATE figures SET text = '1.9亿美元' WHERE kind = 'money'");
+    sql_rows(db_path, "UPDATE figures SET byte_end = 1000 WHERE kind = 'percent'");
+    const AuditReport audit = db.audit();
+    CHECK(audit.figures_checked == 2);
+    CHECK(audit.mismatches ==
+          std::vector<std::string>{
+              report.string() + ": figure 1 at bytes [16,28) reads \"1.1亿美元\" but stored "
+                                "\"1.9亿美元\"",
+              report.string() + ": figure 2 at bytes [55,1000) lies outside the file's 67 bytes"});
+  }
+}

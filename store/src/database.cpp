@@ -1,0 +1,702 @@
+// figtrail's SQLite store. Layout and meaning of the schema: store/SCHEMA.md.
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+#include "figtrail/store.hpp"
+#include "figtrail/version.hpp"
+
+namespace figtrail {
+namespace {
+
+// Marks a SQLite file as figtrail's ("FGTR"), so we never write into someone
+// else's database; user_version numbers the schema below.
+constexpr std::int32_t kApplicationId = 0x46475452;
+constexpr std::int32_t kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  command TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  documents_stored INTEGER,
+  documents_unchanged INTEGER,
+  documents_failed INTEGER,
+  figures_stored INTEGER
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id)
+);
+CREATE TABLE sentences (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  UNIQUE (document_id, text)
+);
+CREATE TABLE figures (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
+  text TEXT NOT NULL,
+  byte_start INTEGER NOT NULL,
+  byte_end INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sentence_id INTEGER REFERENCES sentences(id),
+  value REAL,
+  low REAL,
+  high REAL,
+  value_exact TEXT,
+  low_exact TEXT,
+  high_exact TEXT,
+  unit TEXT NOT NULL,
+  qualifier TEXT,
+  per TEXT,
+  rule TEXT NOT NULL,
+  CHECK (byte_start <= byte_end)
+);
+CREATE INDEX figures_document_id ON figures(document_id);
+CREATE INDEX figures_kind ON figures(kind);
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE VIEW figures_view AS
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+       f.kind, f.text, f.byte_start, f.byte_end, f.line,
+       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
+       f.unit, f.qualifier, f.per, f.rule, s.text AS sentence
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN sentences s ON s.id = f.sentence_id;
+)sql";
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct FinalizeStmt {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+
+// A failed SQLite call. Keeps the detail apart from the database name so
+// store_document can re-label it with the document it was storing.
+class SqlFailure : public StoreError {
+ public:
+  SqlFailure(const std::string& db_name, std::string detail, int code)
+      : StoreError(db_name + ": " + detail), detail_(std::move(detail)), code_(code) {}
+  [[nodiscard]] const std::string& detail() const { return detail_; }
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  std::string detail_;
+  int code_;
+};
+
+class Connection;
+
+// One use of a cached statement. Resets it when done, so no statement keeps a
+// read transaction open between calls.
+class Query {
+ public:
+  Query(const Connection& connection, sqlite3_stmt* stmt, std::string_view what)
+      : connection_(connection), stmt_(stmt), what_(what) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  Query& bind_int(int index, std::int64_t value) {
+    return check(sqlite3_bind_int64(stmt_, index, value));
+  }
+  Query& bind_real(int index, double value) { return check(sqlite3_bind_double(stmt_, index, value)); }
+  Query& bind_text(int index, std::string_view text) {
+    return check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                     SQLITE_UTF8));
+  }
+  Query& bind_null(int index) { return check(sqlite3_bind_null(stmt_, index)); }
+  // NULL for an empty string: "none" in optional text columns.
+  Query& bind_text_or_null(int index, std::string_view text) {
+    return text.empty() ? bind_null(index) : bind_text(index, text);
+  }
+
+  // True when a row is ready; false when the statement is done.
+  bool step();
+
+  [[nodiscard]] bool is_null(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  [[nodiscard]] std::size_t size(int column) const {
+    return static_cast<std::size_t>(sqlite3_column_int64(stmt_, column));
+  }
+  [[nodiscard]] std::string text(int column) const {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (data == nullptr) return {};
+    return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+  }
+
+ private:
+  Query& check(int rc);
+
+  const Connection& connection_;
+  sqlite3_stmt* stmt_;
+  std::string_view what_;
+};
+
+class Connection {
+ public:
+  Connection(std::string name, DbHandle db) : name_(std::move(name)), db_(std::move(db)) {}
+
+  [[nodiscard]] sqlite3* get() const { return db_.get(); }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+  // The error SQLite reports for the last call, phrased as what failed.
+  [[nodiscard]] SqlFailure failure(std::string_view what) const {
+    return {name_, "cannot " + std::string(what) + " (" + sqlite3_errmsg(db_.get()) + ")",
+            sqlite3_errcode(db_.get())};
+  }
+
+  void exec(const std::string& sql, std::string_view what) const {
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw failure(what);
+    }
+  }
+
+  // Prepared once per connection and reused: ingest runs the inserts per figure.
+  Query query(std::string_view sql, std::string_view what) {
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+      sqlite3_stmt* raw = nullptr;
+      const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+      StmtHandle stmt(raw);
+      if (rc != SQLITE_OK) throw failure(what);
+      found = statements_.emplace(std::string(sql), std::move(stmt)).first;
+    }
+    return {*this, found->second.get(), what};
+  }
+
+ private:
+  std::string name_;
+  DbHandle db_;
+  // Declared after db_, so statements are finalized before the database closes.
+  std::map<std::string, StmtHandle, std::less<>> statements_;
+};
+
+bool Query::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw connection_.failure(what_);
+}
+
+Query& Query::check(int rc) {
+  if (rc != SQLITE_OK) throw connection_.failure(what_);
+  return *this;
+}
+
+// BEGIN IMMEDIATE (take the write lock up front, so a concurrent writer waits
+// for busy_timeout instead of failing mid-transaction); rolls back unless
+// committed.
+class Transaction {
+ public:
+  explicit Transaction(const Connection& connection) : connection_(connection) {
+    connection_.exec("BEGIN IMMEDIATE", "begin transaction");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    // Still inside the transaction when not committed, or when COMMIT failed.
+    if (sqlite3_get_autocommit(connection_.get()) == 0) {
+      sqlite3_exec(connection_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  void commit() { connection_.exec("COMMIT", "commit transaction"); }
+
+ private:
+  const Connection& connection_;
+};
+
+// UTC ISO-8601 to the second, e.g. "2026-02-26T10:15:30Z".
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> buffer{};
+  const std::size_t n = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return {buffer.data(), n};
+}
+
+std::string sha256_hex_of(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    throw StoreError("cannot compute SHA-256 (OpenSSL EVP_Digest failed)");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// Inverse of Decimal::to_string ("110000000", "0.3", "-1.5"); nullopt for
+// anything else or a value beyond the int64 mantissa.
+std::optional<Decimal> parse_decimal(std::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() || (dot != std::string_view::npos && fraction.empty())) return std::nullopt;
+
+  std::string digits = std::string(whole) + std::string(fraction);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  int exponent = -static_cast<int>(fraction.size());
+  // Trailing zeros go into the exponent, so 9e30 fits the mantissa.
+  while (digits.size() > 1 && digits.back() == '0') {
+    digits.pop_back();
+    ++exponent;
+  }
+  std::int64_t mantissa = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), mantissa);
+  if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  if (mantissa == 0) return Decimal{};
+  return Decimal{negative ? -mantissa : mantissa, exponent};
+}
+
+// Bytes quoted on one line: control bytes, quotes and backslashes escaped.
+std::string quote_bytes(std::string_view bytes) {
+  std::string out = "\"";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      std::array<char, 8> escape{};
+      std::snprintf(escape.data(), escape.size(), "\\x%02x", byte);
+      out += escape.data();
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
+}
+
+std::string hex32(std::int64_t value) {
+  std::array<char, 16> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), "0x%08llx",
+                static_cast<unsigned long long>(static_cast<std::uint32_t>(value)));
+  return buffer.data();
+}
+
+struct Identity {
+  std::int64_t application_id = 0;
+  std::int64_t user_version = 0;
+  std::int64_t schema_objects = 0;
+  // A new or empty file: safe to give figtrail's schema.
+  [[nodiscard]] bool blank() const { return application_id == 0 && schema_objects == 0; }
+};
+
+Identity read_identity(Connection& connection) {
+  Query query = connection.query(
+      "SELECT (SELECT application_id FROM pragma_application_id),"
+      " (SELECT user_version FROM pragma_user_version),"
+      " (SELECT count(*) FROM sqlite_schema)",
+      "read the database header");
+  query.step();
+  return {query.integer(0), query.integer(1), query.integer(2)};
+}
+
+}  // namespace
+
+struct Database::Impl {
+  Connection connection;
+
+  Impl(std::string name, DbHandle db) : connection(std::move(name), std::move(db)) {}
+
+  [[nodiscard]] const std::string& name() const { return connection.name(); }
+
+  // Creates the schema in a new file; refuses files that are not figtrail's
+  // before writing anything to them.
+  void ensure_schema() {
+    Identity identity;
+    try {
+      identity = read_identity(connection);
+    } catch (const SqlFailure& failure) {
+      // SQLite reads the header on the first statement; a text file fails here.
+      if (failure.code() == SQLITE_NOTADB) throw StoreError(name() + ": not a SQLite database");
+      throw;
+    }
+    if (identity.blank()) {
+      Transaction transaction(connection);
+      identity = read_identity(connection);  // another process may have created it meanwhile
+      if (identity.blank()) {
+        connection.exec(kSchema, "create the schema");
+        connection.exec("PRAGMA application_id = " + std::to_string(kApplicationId),
+                        "set the application id");
+        connection.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion),
+                        "set the schema version");
+        identity = read_identity(connection);
+      }
+      transaction.commit();
+    }
+    if (identity.application_id != kApplicationId) {
+      throw StoreError(name() + ": not a figtrail database (application_id " +
+                       hex32(identity.application_id) + ", figtrail's is " +
+                       hex32(kApplicationId) + ")");
+    }
+    if (identity.user_version != kSchemaVersion) {
+      throw StoreError(name() + ": unsupported figtrail schema version " +
+                       std::to_string(identity.user_version) + " (this figtrail reads version " +
+                       std::to_string(kSchemaVersion) + ")");
+    }
+  }
+
+  StoreOutcome store(std::int64_t run_id, const DocumentRecord& document,
+                     std::span<const Figure> figures) {
+    Transaction transaction(connection);
+    std::optional<std::int64_t> old_id;
+    {
+      Query find = connection.query(
+          "SELECT id, sha256, pipeline_version FROM documents WHERE path = ?1",
+          "look up the document");
+      find.bind_text(1, document.path);
+      if (find.step()) {
+        if (find.text(1) == document.sha256 && find.text(2) == kPipelineVersion) {
+          return StoreOutcome::Unchanged;
+        }
+        old_id = find.integer(0);
+      }
+    }
+    if (old_id) {
+      // Cascades to the old version's sentences and figures.
+      connection.query("DELETE FROM documents WHERE id = ?1", "delete the old version")
+          .bind_int(1, *old_id)
+          .step();
+    }
+    connection
+        .query(
+            "INSERT INTO documents (path, sha256, size, ingested_at, pipeline_version, run_id)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "insert the document")
+        .bind_text(1, document.path)
+        .bind_text(2, document.sha256)
+        .bind_int(3, static_cast<std::int64_t>(document.size))
+        .bind_text(4, utc_now())
+        .bind_text(5, kPipelineVersion)
+        .bind_int(6, run_id)
+        .step();
+    const std::int64_t document_id = sqlite3_last_insert_rowid(connection.get());
+
+    // Many figures share a sentence: store each sentence text once.
+    std::unordered_map<std::string, std::int64_t> sentence_ids;
+    for (const Figure& figure : figures) {
+      std::optional<std::int64_t> sentence_id;
+      if (!figure.sentence.empty()) {
+        auto [it, inserted] = sentence_ids.try_emplace(figure.sentence, 0);
+        if (inserted) {
+          connection
+              .query("INSERT INTO sentences (document_id, text) VALUES (?1, ?2)",
+                     "insert a sentence")
+              .bind_int(1, document_id)
+              .bind_text(2, figure.sentence)
+              .step();
+          it->second = sqlite3_last_insert_rowid(connection.get());
+        }
+        sentence_id = it->second;
+      }
+      insert_figure(document_id, sentence_id, figure);
+    }
+    transaction.commit();
+    return old_id ? StoreOutcome::Replaced : StoreOutcome::Stored;
+  }
+
+  void insert_figure(std::int64_t document_id, std::optional<std::int64_t> sentence_id,
+                     const Figure& figure) {
+    Query insert = connection.query(
+        "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, sentence_id,"
+        " value, low, high, value_exact, low_exact, high_exact, unit, qualifier, per, rule)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        "insert a figure");
+    insert.bind_int(1, document_id)
+        .bind_text(2, to_string(figure.kind))
+        .bind_text(3, figure.text)
+        .bind_int(4, static_cast<std::int64_t>(figure.source.begin))
+        .bind_int(5, static_cast<std::int64_t>(figure.source.end))
+        .bind_int(6, static_cast<std::int64_t>(figure.line))
+        .bind_text(14, figure.unit)
+        .bind_text_or_null(15, to_string(figure.qualifier))
+        .bind_text_or_null(16, figure.per)
+        .bind_text(17, figure.rule);
+    if (sentence_id) {
+      insert.bind_int(7, *sentence_id);
+    } else {
+      insert.bind_null(7);
+    }
+    // Each number twice: REAL for arithmetic, and its exact text three columns on.
+    const auto bind_number = [&insert](int real_column, const std::optional<Decimal>& number) {
+      if (number) {
+        insert.bind_real(real_column, number->to_double())
+            .bind_text(real_column + 3, number->to_string());
+      } else {
+        insert.bind_null(real_column).bind_null(real_column + 3);
+      }
+    };
+    bind_number(8, figure.value);
+    bind_number(9, figure.low);
+    bind_number(10, figure.high);
+    insert.step();
+  }
+
+  std::optional<Decimal> exact(const Query& row, int column, std::int64_t figure_id) const {
+    if (row.is_null(column)) return std::nullopt;
+    const std::string text = row.text(column);
+    auto decimal = parse_decimal(text);
+    if (!decimal) {
+      throw StoreError(name() + ": figure " + std::to_string(figure_id) +
+                       " has a malformed exact value " + quote_bytes(text));
+    }
+    return decimal;
+  }
+
+  std::vector<StoredFigure> read_figures(std::optional<Kind> kind) {
+    Query rows = connection.query(
+        "SELECT f.id, d.path, d.sha256, f.kind, f.text, f.byte_start, f.byte_end, f.line,"
+        " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per, f.rule"
+        " FROM figures f JOIN documents d ON d.id = f.document_id"
+        " LEFT JOIN sentences s ON s.id = f.sentence_id"
+        " WHERE ?1 IS NULL OR f.kind = ?1"
+        " ORDER BY d.path, f.byte_start, f.byte_end, f.id",
+        "read figures");
+    if (kind) {
+      rows.bind_text(1, to_string(*kind));
+    }
+    std::vector<StoredFigure> result;
+    while (rows.step()) {
+      const std::int64_t id = rows.integer(0);
+      StoredFigure stored{rows.text(1), rows.text(2), {}};
+      Figure& figure = stored.figure;
+      const auto figure_kind = kind_from_string(rows.text(3));
+      const auto qualifier = qualifier_from_string(rows.text(13));  // NULL reads as ""
+      if (!figure_kind || !qualifier) {
+        throw StoreError(name() + ": figure " + std::to_string(id) +
+                         " has an unknown kind or qualifier");
+      }
+      figure.kind = *figure_kind;
+      figure.text = rows.text(4);
+      figure.source = {rows.size(5), rows.size(6)};
+      figure.line = rows.size(7);
+      figure.sentence = rows.text(8);
+      figure.value = exact(rows, 9, id);
+      figure.low = exact(rows, 10, id);
+      figure.high = exact(rows, 11, id);
+      figure.unit = rows.text(12);
+      figure.qualifier = *qualifier;
+      figure.per = rows.text(14);
+      figure.rule = rows.text(15);
+      result.push_back(std::move(stored));
+    }
+    return result;
+  }
+
+  // Checks one document against its file; appends what is wrong.
+  void audit_document(std::int64_t document_id, const std::string& path,
+                      const std::string& sha256, AuditReport& report) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+      report.mismatches.push_back(path + ": file is missing");
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes;
+    if (in) bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      report.mismatches.push_back(path + ": cannot read file");
+      return;
+    }
+    const std::string now = sha256_hex_of(bytes);
+    if (now != sha256) {
+      report.mismatches.push_back(path + ": file changed since ingestion (sha256 " +
+                                  sha256.substr(0, 12) + "\u2026 now " + now.substr(0, 12) +
+                                  "\u2026)");
+      return;
+    }
+    Query rows = connection.query(
+        "SELECT id, text, byte_start, byte_end FROM figures WHERE document_id = ?1"
+        " ORDER BY byte_start, byte_end, id",
+        "read figures to audit");
+    rows.bind_int(1, document_id);
+    while (rows.step()) {
+      ++report.figures_checked;
+      const std::string text = rows.text(1);
+      const std::size_t start = rows.size(2);
+      const std::size_t end = rows.size(3);
+      const std::string where = path + ": figure " + std::to_string(rows.integer(0)) +
+                                " at bytes [" + std::to_string(start) + "," +
+                                std::to_string(end) + ")";
+      if (end > bytes.size() || start > end) {
+        report.mismatches.push_back(where + " lies outside the file's " +
+                                    std::to_string(bytes.size()) + " bytes");
+      } else if (const std::string_view actual(bytes.data() + start, end - start);
+                 actual != text) {
+        report.mismatches.push_back(where + " reads " + quote_bytes(actual) + " but stored " +
+                                    quote_bytes(text));
+      }
+    }
+  }
+};
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
+
+Database Database::open(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                 nullptr);
+  DbHandle db(raw);  // owns the handle even when opening failed
+  if (rc != SQLITE_OK) {
+    throw StoreError(name + ": cannot open database (" +
+                     (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + ")");
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  auto impl = std::make_unique<Impl>(name, std::move(db));
+  impl->ensure_schema();
+  // Only now, with the file known to be figtrail's: WAL is persistent in the file.
+  impl->connection.exec("PRAGMA journal_mode = WAL", "switch to WAL mode");
+  impl->connection.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
+  impl->connection.exec("PRAGMA synchronous = NORMAL", "set synchronous mode");
+  return Database(std::move(impl));
+}
+
+std::int64_t Database::begin_run(std::string_view command) {
+  impl_->connection
+      .query(
+          "INSERT INTO runs (started_at, command, pipeline_version) VALUES (?1, ?2, ?3)",
+          "start a run")
+      .bind_text(1, utc_now())
+      .bind_text(2, command)
+      .bind_text(3, kPipelineVersion)
+      .step();
+  return sqlite3_last_insert_rowid(impl_->connection.get());
+}
+
+void Database::finish_run(std::int64_t run_id, const RunSummary& summary) {
+  impl_->connection
+      .query(
+          "UPDATE runs SET finished_at = ?2, documents_stored = ?3, documents_unchanged = ?4,"
+          " documents_failed = ?5, figures_stored = ?6 WHERE id = ?1",
+          "finish the run")
+      .bind_int(1, run_id)
+      .bind_text(2, utc_now())
+      .bind_int(3, summary.documents_stored)
+      .bind_int(4, summary.documents_unchanged)
+      .bind_int(5, summary.documents_failed)
+      .bind_int(6, summary.figures_stored)
+      .step();
+  if (sqlite3_changes(impl_->connection.get()) == 0) {
+    throw StoreError(impl_->name() + ": cannot finish run " + std::to_string(run_id) +
+                     " (no such run)");
+  }
+}
+
+bool Database::is_current(std::string_view path, std::string_view sha256) const {
+  Query query = impl_->connection.query(
+      "SELECT 1 FROM documents WHERE path = ?1 AND sha256 = ?2 AND pipeline_version = ?3",
+      "look up the document");
+  query.bind_text(1, path).bind_text(2, sha256).bind_text(3, kPipelineVersion);
+  return query.step();
+}
+
+StoreOutcome Database::store_document(std::int64_t run_id, const DocumentRecord& document,
+                                      std::span<const Figure> figures) {
+  try {
+    return impl_->store(run_id, document, figures);
+  } catch (const SqlFailure& failure) {
+    throw StoreError(impl_->name() + ": cannot store " + document.path + ": " + failure.detail());
+  }
+}
+
+void Database::record_error(std::int64_t run_id, std::string_view path, std::string_view message) {
+  impl_->connection
+      .query("INSERT INTO errors (run_id, path, message, at) VALUES (?1, ?2, ?3, ?4)",
+             "record an error")
+      .bind_int(1, run_id)
+      .bind_text(2, path)
+      .bind_text(3, message)
+      .bind_text(4, utc_now())
+      .step();
+}
+
+std::vector<StoredFigure> Database::figures(std::optional<Kind> kind) const {
+  return impl_->read_figures(kind);
+}
+
+std::int64_t Database::document_count() const {
+  Query query = impl_->connection.query("SELECT count(*) FROM documents", "count documents");
+  query.step();
+  return query.integer(0);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Database::figure_counts_by_kind() const {
+  Query rows = impl_->connection.query(
+      "SELECT kind, count(*) FROM figures GROUP BY kind ORDER BY kind", "count figures");
+  std::vector<std::pair<std::string, std::int64_t>> counts;
+  while (rows.step()) counts.emplace_back(rows.text(0), rows.integer(1));
+  return counts;
+}
+
+AuditReport Database::audit() const {
+  struct Stored {
+    std::int64_t id;
+    std::string path;
+    std::string sha256;
+  };
+  std::vector<Stored> documents;
+  {
+    Query rows = impl_->connection.query("SELECT id, path, sha256 FROM documents ORDER BY path",
+                                         "list documents");
+    while (rows.step()) documents.push_back({rows.integer(0), rows.text(1), rows.text(2)});
+  }
+  AuditReport report;
+  for (const Stored& document : documents) {
+    ++report.documents_checked;
+    impl_->audit_document(document.id, document.path, document.sha256, report);
+  }
+  return report;
+}
+
+}  // namespace figtrail

@@ -3,7 +3,7 @@
 // provenance (source byte span, line, sentence, rule) on every figure; and an
 // audit that proves each stored span against the file on disk.
 //
-// The schema is documented for analysts in README.md ("Database schema").
+// The schema is documented for analysts in store/SCHEMA.md.
 #pragma once
 
 #include <cstdint>
@@ -85,7 +85,8 @@ class Database {
   [[nodiscard]] bool is_current(std::string_view path, std::string_view sha256) const;
 
   // Stores one document and its figures in one transaction, replacing any
-  // earlier version of the same path.
+  // earlier version of the same path. On failure throws StoreError naming the
+  // document, and the database holds what it held before.
   StoreOutcome store_document(std::int64_t run_id, const DocumentRecord& document,
                               std::span<const Figure> figures);
 
