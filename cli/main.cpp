@@ -1,1 +1,298 @@
-int main() { return 0; }
+// figtrail's command line: wires ingest → extract → normalize → store.
+// Data goes to stdout, messages to stderr. Exit status: 0 all good, 1 some
+// input failed (the rest of the batch still ran), 2 usage error.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "figtrail/ingest.hpp"
+#include "figtrail/normalize.hpp"
+#include "figtrail/store.hpp"
+#include "figtrail/version.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInputFailed = 1;
+constexpr int kExitUsage = 2;
+
+void report(std::string_view message) { std::cerr << "figtrail: " << message << '\n'; }
+
+// Files found when walking a directory; files named on the command line are
+// read whatever their name.
+bool is_document_name(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".txt" || ext == ".text" || ext == ".md" || ext == ".markdown" || ext == ".mdown";
+}
+
+// Expands the given paths into files, directories recursively in sorted
+// order. A path that cannot be walked is reported and counted as failed.
+struct Inputs {
+  std::vector<std::string> files;
+  int failed = 0;
+  std::vector<std::pair<std::string, std::string>> errors;  // path, message
+};
+
+Inputs expand(const std::vector<std::string>& paths) {
+  Inputs in;
+  for (const std::string& given : paths) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(given, ec);
+    if (!fs::is_directory(status)) {
+      in.files.push_back(given);  // missing or unreadable files fail when read
+      continue;
+    }
+    std::vector<std::string> found;
+    fs::recursive_directory_iterator it(given, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec) && is_document_name(it->path())) found.push_back(it->path().string());
+    }
+    if (ec) {
+      const std::string message = given + ": cannot walk directory (" + ec.message() + ")";
+      report(message);
+      in.errors.emplace_back(given, message);
+      ++in.failed;
+    }
+    std::sort(found.begin(), found.end());
+    in.files.insert(in.files.end(), found.begin(), found.end());
+  }
+  return in;
+}
+
+// A Decimal as a JSON number: an integer when it is one, else a double.
+json number_json(const figtrail::Decimal& d) {
+  const figtrail::Decimal n = d.normalized();
+  if (n.exponent >= 0 && n.exponent <= 18) {
+    std::int64_t v = n.mantissa;
+    bool fits = true;
+    for (int i = 0; i < n.exponent && fits; ++i) fits = !__builtin_mul_overflow(v, 10, &v);
+    if (fits) return v;
+  }
+  return d.to_double();
+}
+
+json optional_text(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+json figure_json(std::string_view doc, const figtrail::Figure& f) {
+  json j;
+  j["doc"] = doc;
+  j["kind"] = figtrail::to_string(f.kind);
+  j["text"] = f.text;
+  j["byte_start"] = f.source.begin;
+  j["byte_end"] = f.source.end;
+  if (f.value) j["value"] = number_json(*f.value);
+  if (f.low) j["low"] = number_json(*f.low);
+  if (f.high) j["high"] = number_json(*f.high);
+  j["unit"] = f.unit;
+  j["qualifier"] = optional_text(std::string(figtrail::to_string(f.qualifier)));
+  j["per"] = optional_text(f.per);
+  j["line"] = f.line;
+  j["rule"] = f.rule;
+  return j;
+}
+
+void print_jsonl(const json& j) {
+  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+}
+
+// Loads a document, reporting a failure; warns about replaced bytes.
+std::optional<figtrail::Document> load(const std::string& path, std::string& error) {
+  try {
+    figtrail::Document doc = figtrail::load_document(path);
+    if (doc.folded.replaced_bytes > 0) {
+      report(path + ": warning: " + std::to_string(doc.folded.replaced_bytes) +
+             " invalid UTF-8 byte(s) replaced with U+FFFD");
+    }
+    return doc;
+  } catch (const figtrail::IngestError& e) {
+    error = e.what();
+  } catch (const std::exception& e) {
+    error = path + ": " + e.what();
+  }
+  report(error);
+  return std::nullopt;
+}
+
+int run_extract(const std::vector<std::string>& paths) {
+  const Inputs inputs = expand(paths);
+  int failed = inputs.failed;
+  for (const std::string& path : inputs.files) {
+    std::string error;
+    const auto doc = load(path, error);
+    if (!doc) {
+      ++failed;
+      continue;
+    }
+    for (const figtrail::Figure& f : figtrail::extract_figures(*doc)) print_jsonl(figure_json(path, f));
+  }
+  return failed > 0 ? kExitInputFailed : kExitOk;
+}
+
+int run_ingest(const std::string& db_path, const std::vector<std::string>& paths, const std::string& command) {
+  figtrail::Database db = figtrail::Database::open(db_path);
+  const Inputs inputs = expand(paths);
+  const std::int64_t run = db.begin_run(command);
+  figtrail::RunSummary summary;
+  summary.documents_failed = inputs.failed;
+  for (const auto& [path, message] : inputs.errors) db.record_error(run, path, message);
+  for (const std::string& path : inputs.files) {
+    std::string error;
+    const auto doc = load(path, error);
+    if (!doc) {
+      db.record_error(run, path, error);
+      ++summary.documents_failed;
+      continue;
+    }
+    try {
+      if (db.is_current(doc->path, doc->sha256)) {
+        ++summary.documents_unchanged;
+        continue;
+      }
+      const std::vector<figtrail::Figure> figures = figtrail::extract_figures(*doc);
+      db.store_document(run, {doc->path, doc->sha256, doc->bytes.size()}, figures);
+      ++summary.documents_stored;
+      summary.figures_stored += static_cast<std::int64_t>(figures.size());
+    } catch (const figtrail::StoreError& e) {
+      report(e.what());
+      db.record_error(run, path, e.what());
+      ++summary.documents_failed;
+    }
+  }
+  db.finish_run(run, summary);
+
+  std::cout << "run " << run << ": " << summary.documents_stored << " stored, " << summary.documents_unchanged
+            << " unchanged, " << summary.documents_failed << " failed, " << summary.figures_stored
+            << " figures stored\n";
+  std::cout << "database " << db_path << ": " << db.document_count() << " documents";
+  for (const auto& [kind, count] : db.figure_counts_by_kind()) std::cout << ", " << count << ' ' << kind;
+  std::cout << '\n';
+  return summary.documents_failed > 0 ? kExitInputFailed : kExitOk;
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string decimal_text(const std::optional<figtrail::Decimal>& d) { return d ? d->to_string() : ""; }
+
+int run_export(const std::string& db_path, const std::string& format, const std::string& kind_name) {
+  std::optional<figtrail::Kind> kind;
+  if (!kind_name.empty()) kind = figtrail::kind_from_string(kind_name);
+  if (!db_path.empty() && !fs::exists(db_path)) {
+    report(db_path + ": no such database");
+    return kExitInputFailed;
+  }
+  const figtrail::Database db = figtrail::Database::open(db_path);
+  const auto figures = db.figures(kind);
+  if (format == "csv") {
+    std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,byte_start,byte_end,line,rule,"
+                 "sentence\r\n";
+    for (const figtrail::StoredFigure& s : figures) {
+      const figtrail::Figure& f = s.figure;
+      std::cout << csv_field(s.document_path) << ',' << s.document_sha256 << ',' << figtrail::to_string(f.kind)
+                << ',' << csv_field(f.text) << ',' << decimal_text(f.value) << ',' << decimal_text(f.low) << ','
+                << decimal_text(f.high) << ',' << csv_field(f.unit) << ',' << figtrail::to_string(f.qualifier)
+                << ',' << csv_field(f.per) << ',' << f.source.begin << ',' << f.source.end << ',' << f.line << ','
+                << csv_field(f.rule) << ',' << csv_field(f.sentence) << "\r\n";
+    }
+    return kExitOk;
+  }
+  for (const figtrail::StoredFigure& s : figures) {
+    json j = figure_json(s.document_path, s.figure);
+    j["sha256"] = s.document_sha256;
+    j["sentence"] = s.figure.sentence;
+    print_jsonl(j);
+  }
+  return kExitOk;
+}
+
+int run_audit(const std::string& db_path) {
+  if (!fs::exists(db_path)) {
+    report(db_path + ": no such database");
+    return kExitInputFailed;
+  }
+  const figtrail::Database db = figtrail::Database::open(db_path);
+  const figtrail::AuditReport audit = db.audit();
+  for (const std::string& mismatch : audit.mismatches) std::cout << "MISMATCH " << mismatch << '\n';
+  std::cout << "audit: " << audit.documents_checked << " documents, " << audit.figures_checked
+            << " figures checked, " << audit.mismatches.size() << " mismatches\n";
+  return audit.ok() ? kExitOk : kExitInputFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"figtrail: key figures from bilingual market reports, with provenance.\n"
+               "Exit status: 0 all good, 1 some input failed, 2 usage error."};
+  app.set_version_flag("--version", std::string("figtrail ") + figtrail::kVersion);
+  app.require_subcommand(1);
+
+  std::string db_path = "figtrail.db";
+  std::vector<std::string> paths;
+  std::string format = "jsonl";
+  std::string kind;
+
+  CLI::App* ingest = app.add_subcommand("ingest", "Extract figures from files or directories into the database");
+  ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  ingest->add_option("paths", paths, "Files or directories (walked recursively for .txt/.md)")->required();
+
+  CLI::App* extract = app.add_subcommand("extract", "Print the figures of files as JSON Lines (no database)");
+  extract->add_option("paths", paths, "Files or directories")->required();
+
+  CLI::App* exporter = app.add_subcommand("export", "Print stored figures (JSON Lines or CSV)");
+  exporter->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  exporter->add_option("--format", format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  exporter->add_option("--kind", kind, "Only this kind")
+      ->check(CLI::IsMember({"money", "percent", "multiple", "quantity", "count"}));
+
+  CLI::App* audit = app.add_subcommand("audit", "Prove every stored figure against its source file");
+  audit->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  std::string command;
+  for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
+
+  try {
+    if (*ingest) return run_ingest(db_path, paths, command);
+    if (*extract) return run_extract(paths);
+    if (*exporter) return run_export(db_path, format, kind);
+    if (*audit) return run_audit(db_path);
+  } catch (const figtrail::StoreError& e) {
+    report(e.what());
+    return kExitInputFailed;
+  } catch (const std::exception& e) {
+    report(e.what());
+    return kExitInputFailed;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,86 @@
+// Lookups over the lexicon's tables. The tables are small (a few hundred
+// rows) and lookups happen once per mention, so a linear scan is enough and
+// keeps the tables the only copy of each fact.
+#include "figtrail/lexicon.hpp"
+
+#include <algorithm>
+
+namespace figtrail {
+
+bool has_ascii_letter(std::string_view word) {
+  return std::any_of(word.begin(), word.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  });
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+namespace {
+
+// Lexicon surfaces match their text exactly, or ignoring ASCII case when they
+// hold ASCII letters; whitespace inside a matched phrase may be any run of
+// spaces, so it is collapsed before comparing.
+std::string comparable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_space = false;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!in_space) out.push_back(' ');
+      in_space = true;
+      continue;
+    }
+    in_space = false;
+    out.push_back(c);
+  }
+  return ascii_lower(out);
+}
+
+bool same_surface(std::string_view surface, std::string_view text) {
+  if (!has_ascii_letter(surface)) return surface == text;
+  return comparable(surface) == comparable(text);
+}
+
+}  // namespace
+
+const UnitWord* Lexicon::unit(std::string_view surface, Position position) const {
+  for (const UnitWord& word : units) {
+    if (word.position == position && same_surface(word.surface, surface)) return &word;
+  }
+  return nullptr;
+}
+
+std::optional<int> Lexicon::magnitude(std::string_view surface) const {
+  // Exact case first: `M` (million) and `m` read the same, but a table could
+  // list both; the exact row wins.
+  for (const MagnitudeWord& word : magnitudes) {
+    if (word.surface == surface) return word.exponent;
+  }
+  for (const MagnitudeWord& word : magnitudes) {
+    if (same_surface(word.surface, surface)) return word.exponent;
+  }
+  return std::nullopt;
+}
+
+std::optional<Qualifier> Lexicon::qualifier(std::string_view surface, Position position) const {
+  for (const QualifierWord& word : qualifiers) {
+    if (word.position == position && same_surface(word.surface, surface)) return word.qualifier;
+  }
+  return std::nullopt;
+}
+
+const PerNoun* Lexicon::per_noun(std::string_view surface) const {
+  for (const PerNoun& noun : per_nouns) {
+    if (same_surface(noun.surface, surface)) return &noun;
+  }
+  return nullptr;
+}
+
+}  // namespace figtrail

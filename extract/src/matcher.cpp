@@ -1,0 +1,352 @@
+// The mention matcher: one RE2 pattern generated from the lexicon, one
+// left-to-right scan, then word-boundary checks that trim or drop matches
+// glued to identifiers.
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "figtrail/extract.hpp"
+
+namespace figtrail {
+namespace {
+
+// Capture groups of the mention pattern, in pattern order.
+enum Group : int {
+  kQualifierBefore = 1,
+  kUnitBefore,
+  kNumber,
+  kQualifierMid,
+  kMagnitude,
+  kUnitBetween,
+  kRangeSeparator,
+  kUnitBeforeHigh,
+  kNumberHigh,
+  kMagnitudeHigh,
+  kPlus,
+  kUnitAfter,
+  kPlusAfterUnit,
+  kPerMarker,
+  kPerMagnitude,
+  kPerNoun,
+  kQualifierAfter,
+  kGroupCount  // one past the last group; group 0 is the whole match
+};
+
+// Chinese numerals (digits, units, magnitude characters, simplified,
+// traditional and financial forms), and the decimal point 点.
+constexpr std::string_view kChineseNumeralChars =
+    "零〇一二两兩三四五六七八九十百千万亿萬億壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
+constexpr std::string_view kChineseDigitChars = "零〇一二两兩三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖";
+
+constexpr std::string_view kEnglishNumberWords =
+    "(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]?(?:one|two|three|four|"
+    "five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)";
+
+std::string alternation(std::vector<std::string_view> words) {
+  // Longest first: RE2 takes the first alternative that matches (万亿 before 万).
+  std::sort(words.begin(), words.end(), [](std::string_view a, std::string_view b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  std::string out = "(?:";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += '|';
+    std::string quoted = RE2::QuoteMeta(words[i]);
+    // A space inside a phrase ("more than") matches any run of spaces.
+    std::string spaced;
+    for (std::size_t j = 0; j < quoted.size(); ++j) {
+      if (quoted[j] == '\\' && j + 1 < quoted.size() && quoted[j + 1] == ' ') {
+        spaced += "[ \\t]+";
+        ++j;
+      } else {
+        spaced += quoted[j];
+      }
+    }
+    out += has_ascii_letter(words[i]) ? "(?i:" + spaced + ")" : spaced;
+  }
+  return out + ")";
+}
+
+template <typename Rows, typename Pick>
+std::vector<std::string_view> surfaces(const Rows& rows, Pick pick) {
+  std::vector<std::string_view> out;
+  for (const auto& row : rows) {
+    if (pick(row)) out.push_back(row.surface);
+  }
+  return out;
+}
+
+std::string build_pattern(const Lexicon& lx) {
+  const std::string sp = "[ \\t]?";
+  const std::string number = "((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]+)?|[" +
+                             std::string(kChineseNumeralChars) + "]+(?:[点點][" +
+                             std::string(kChineseDigitChars) + "]+)?|" +
+                             std::string(kEnglishNumberWords) + ")";
+  const std::string magnitude = alternation(surfaces(lx.magnitudes, [](auto&) { return true; }));
+  const std::string unit_before =
+      alternation(surfaces(lx.units, [](const UnitWord& u) { return u.position == Position::Before; }));
+  const std::string unit_after =
+      alternation(surfaces(lx.units, [](const UnitWord& u) { return u.position == Position::After; }));
+  const std::string qualifier_before = alternation(
+      surfaces(lx.qualifiers, [](const QualifierWord& q) { return q.position == Position::Before; }));
+  const std::string qualifier_mid =
+      alternation(surfaces(lx.qualifiers, [](const QualifierWord& q) { return q.inside; }));
+  const std::string qualifier_after = alternation(surfaces(lx.qualifiers, [](const QualifierWord& q) {
+    return q.position == Position::After && q.surface != "+";
+  }));
+  const std::string fillers = alternation({lx.qualifier_fillers.begin(), lx.qualifier_fillers.end()});
+  const std::string range = alternation({lx.range_separators.begin(), lx.range_separators.end()});
+  const std::string per_markers = alternation({lx.per_markers.begin(), lx.per_markers.end()});
+  const std::string per_nouns = alternation(surfaces(lx.per_nouns, [](auto&) { return true; }));
+
+  std::string p;
+  p += "(?:(" + qualifier_before + ")" + sp + "(?:" + fillers + sp + ")?)?";     // 1
+  p += "(?:(" + unit_before + ")" + sp + ")?";                                      // 2
+  p += number;                                                                      // 3
+  p += "(?:" + sp + "(" + qualifier_mid + "))?";                                    // 4
+  p += "(?:" + sp + "(" + magnitude + "))?";                                        // 5
+  p += "(?:(" + unit_after + ")?" + sp + "(" + range + ")" + sp +                   // 6, 7
+       "(?:(" + unit_before + ")" + sp + ")?" +                                     // 8
+       number +                                                                     // 9
+       "(?:" + sp + "(" + magnitude + "))?)?";                                      // 10
+  p += "(\\+)?";                                                                    // 11
+  p += "(?:" + sp + "(" + unit_after + "))?";                                       // 12
+  p += "(\\+)?";                                                                    // 13
+  p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 14, 15
+       ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 16
+  p += "(?:" + sp + "(" + qualifier_after + "))?";                                  // 17
+  return p;
+}
+
+bool is_ascii_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// True when a mention may begin or end at `pos` without cutting an
+// identifier or a longer number. ICU's word boundaries decide between ASCII
+// letters and digits (`H100`, `FY2026`, `4B` in `Qwen 4B` has a boundary
+// before it but `v1.5` has none); next to other characters (CJK, symbols)
+// the dictionary's word choice does not matter, only that no digit group
+// continues across `.` or `,`.
+bool edge_ok(const Document& doc, std::size_t pos) {
+  const std::string& t = doc.folded.text;
+  if (pos == 0 || pos >= t.size()) return true;
+  const auto prev = static_cast<unsigned char>(t[pos - 1]);
+  const auto next = static_cast<unsigned char>(t[pos]);
+  // 1.2.3 and 1,2,3: a digit group continues across the separator.
+  if ((prev == '.' || prev == ',') && pos >= 2 && is_digit(static_cast<unsigned char>(t[pos - 2])) &&
+      is_digit(next)) {
+    return false;
+  }
+  if ((next == '.' || next == ',') && pos + 1 < t.size() && is_digit(prev) &&
+      is_digit(static_cast<unsigned char>(t[pos + 1]))) {
+    return false;
+  }
+  // Llama-8B, COVID-19: a hyphenated identifier, not a negative number.
+  if (prev == '-' && pos >= 2 && is_ascii_alnum(static_cast<unsigned char>(t[pos - 2])) &&
+      is_ascii_alnum(next)) {
+    return false;
+  }
+  if (!is_ascii_alnum(prev) || !is_ascii_alnum(next)) return true;
+  // Text scraped from page layouts glues a capitalised word to a figure
+  // (`$1.29TAll chips`): an upper-case letter, then Upper-lower, starts a word.
+  if (is_upper(prev) && is_upper(next) && pos + 1 < t.size() && is_lower(static_cast<unsigned char>(t[pos + 1]))) {
+    return true;
+  }
+  return doc.segments.is_word_boundary(pos);
+}
+
+bool starts_with_any(std::string_view text, std::string_view chars_utf8) {
+  // chars_utf8 is a concatenation of UTF-8 characters; compare whole characters.
+  std::size_t i = 0;
+  while (i < chars_utf8.size()) {
+    const auto lead = static_cast<unsigned char>(chars_utf8[i]);
+    const std::size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (text.substr(0, len) == chars_utf8.substr(i, len)) return true;
+    i += len;
+  }
+  return false;
+}
+
+// The parts of a mention in text order; trimming the end clears parts from
+// the back.
+std::array<FoldedSpan*, 16> parts_in_order(Mention& m) {
+  return {&m.qualifier_before, &m.unit_before,      &m.number,       &m.qualifier_mid,
+          &m.magnitude,        &m.unit_between,     &m.range_separator, &m.unit_before_high,
+          &m.number_high,      &m.magnitude_high,   &m.plus,         &m.unit_after,
+          &m.per_marker,       &m.per_magnitude,    &m.per_noun,     &m.qualifier_after};
+}
+
+std::size_t last_end(Mention& m) {
+  std::size_t end = m.number.end;
+  for (FoldedSpan* part : parts_in_order(m)) {
+    if (!empty(*part)) end = std::max(end, part->end);
+  }
+  return end;
+}
+
+// A Chinese numeral needs a digit or a leading 十/百/千 (千亿 is 1e11); a bare
+// 万 or 亿 is a word, not a number. Vague amounts (数十亿, 几百万) are dropped.
+bool chinese_numeral_ok(std::string_view text, std::string_view number, std::size_t number_begin,
+                        const Lexicon& lx) {
+  const auto first = static_cast<unsigned char>(number.front());
+  if (first < 0x80) return true;  // Arabic or English
+  bool has_digit = false;
+  for (std::size_t i = 0; i + 3 <= number.size(); i += 3) {
+    if (kChineseDigitChars.find(number.substr(i, 3)) != std::string_view::npos) has_digit = true;
+  }
+  const bool leading_unit = starts_with_any(number, "十百千拾佰仟");
+  if (!has_digit && !leading_unit) return false;
+  for (std::string_view vague : lx.vague_prefixes) {
+    if (number_begin >= vague.size() && text.substr(number_begin - vague.size(), vague.size()) == vague) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Matcher::Impl {
+  const Lexicon& lexicon;
+  std::string pattern;
+  RE2 mention;
+  RE2 url{"(?i:https?://|www\\.)[^\\s<>\"'，。、）)\\]]+"};
+
+  Impl(const Lexicon& lx, std::string p) : lexicon(lx), pattern(std::move(p)), mention(pattern) {}
+
+  // Applies the boundary and lexicon checks to a raw match; false drops it.
+  bool validate(const Document& doc, Mention& m) const {
+    const std::string& t = doc.folded.text;
+    if (!chinese_numeral_ok(t, slice(t, m.number), m.number.begin, lexicon)) return false;
+
+    // Left edge: shed a glued qualifier or currency word (`turnover 5%`
+    // reads `over`), then require the number itself to start cleanly.
+    if (!empty(m.qualifier_before) && !edge_ok(doc, m.qualifier_before.begin)) m.qualifier_before = {};
+    if (!empty(m.unit_before) && !edge_ok(doc, m.unit_before.begin)) m.unit_before = m.qualifier_before = {};
+    if (!edge_ok(doc, m.number.begin)) return false;
+    m.span.begin = !empty(m.qualifier_before) ? m.qualifier_before.begin
+                   : !empty(m.unit_before)    ? m.unit_before.begin
+                                              : m.number.begin;
+
+    // A unit word that is the start of a longer word (元 in 二元化) is no unit.
+    if (!empty(m.unit_after)) {
+      const UnitWord* unit = lexicon.unit(slice(t, m.unit_after), Position::After);
+      if (unit != nullptr && !unit->not_before.empty() &&
+          starts_with_any(std::string_view(t).substr(m.unit_after.end), unit->not_before)) {
+        m.unit_after = {};
+        m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
+    // A price marker needs something to be per.
+    if (!empty(m.per_marker) && empty(m.per_magnitude) && empty(m.per_noun)) {
+      m.per_marker = {};
+    }
+
+    // Right edge: drop parts from the back until the mention ends cleanly.
+    auto parts = parts_in_order(m);
+    for (std::size_t i = parts.size(); i-- > 0;) {
+      FoldedSpan* part = parts[i];
+      if (empty(*part)) continue;
+      const std::size_t end = last_end(m);
+      if (edge_ok(doc, end)) break;
+      if (part == &m.number) return false;  // the number itself runs on
+      *part = {};
+      if (part == &m.per_noun || part == &m.per_magnitude) m.per_marker = {};
+    }
+    if (!edge_ok(doc, last_end(m))) return false;
+    if (!empty(m.per_marker) && empty(m.per_magnitude) && empty(m.per_noun)) m.per_marker = {};
+    // A range needs its high end; a lone separator is no range.
+    if (empty(m.number_high)) m.range_separator = m.unit_before_high = m.magnitude_high = m.unit_between = {};
+    m.span.end = last_end(m);
+    return true;
+  }
+};
+
+Matcher::Matcher(const Lexicon& lexicon) {
+  impl_ = std::make_unique<Impl>(lexicon, build_pattern(lexicon));
+  if (!impl_->mention.ok()) {
+    throw std::logic_error("figtrail: the lexicon's mention pattern does not compile: " +
+                           impl_->mention.error());
+  }
+  if (impl_->mention.NumberOfCapturingGroups() != kGroupCount - 1) {
+    throw std::logic_error("figtrail: the mention pattern has " +
+                           std::to_string(impl_->mention.NumberOfCapturingGroups()) +
+                           " groups, the matcher expects " + std::to_string(kGroupCount - 1));
+  }
+}
+
+Matcher::~Matcher() = default;
+
+const std::string& Matcher::pattern() const { return impl_->pattern; }
+
+std::vector<Mention> Matcher::find(const Document& document) const {
+  const std::string& text = document.folded.text;
+  const re2::StringPiece input(text);
+
+  // URLs first, so that digits inside them are never read as figures.
+  std::vector<FoldedSpan> urls;
+  re2::StringPiece url;
+  for (std::size_t pos = 0;
+       pos < text.size() && impl_->url.Match(input, pos, text.size(), RE2::UNANCHORED, &url, 1);) {
+    const auto begin = static_cast<std::size_t>(url.data() - text.data());
+    urls.push_back({begin, begin + url.size()});
+    pos = begin + url.size();
+  }
+  auto in_url = [&](FoldedSpan span) {
+    return std::any_of(urls.begin(), urls.end(),
+                       [&](FoldedSpan u) { return span.begin < u.end && u.begin < span.end; });
+  };
+
+  std::vector<Mention> mentions;
+  std::array<re2::StringPiece, kGroupCount> groups;
+  std::size_t pos = 0;
+  while (pos < text.size() &&
+         impl_->mention.Match(input, pos, text.size(), RE2::UNANCHORED, groups.data(), kGroupCount)) {
+    auto span_of = [&](int g) -> FoldedSpan {
+      const re2::StringPiece& piece = groups[static_cast<std::size_t>(g)];
+      if (piece.data() == nullptr) return {};
+      const auto begin = static_cast<std::size_t>(piece.data() - text.data());
+      return {begin, begin + piece.size()};
+    };
+    const FoldedSpan whole = span_of(0);
+    Mention m;
+    m.span = whole;
+    m.qualifier_before = span_of(kQualifierBefore);
+    m.unit_before = span_of(kUnitBefore);
+    m.number = span_of(kNumber);
+    m.qualifier_mid = span_of(kQualifierMid);
+    m.magnitude = span_of(kMagnitude);
+    m.unit_between = span_of(kUnitBetween);
+    m.range_separator = span_of(kRangeSeparator);
+    m.unit_before_high = span_of(kUnitBeforeHigh);
+    m.number_high = span_of(kNumberHigh);
+    m.magnitude_high = span_of(kMagnitudeHigh);
+    m.plus = empty(span_of(kPlus)) ? span_of(kPlusAfterUnit) : span_of(kPlus);
+    m.unit_after = span_of(kUnitAfter);
+    m.per_marker = span_of(kPerMarker);
+    m.per_magnitude = span_of(kPerMagnitude);
+    m.per_noun = span_of(kPerNoun);
+    m.qualifier_after = span_of(kQualifierAfter);
+
+    const bool kept = impl_->validate(document, m) && !in_url(m.span);
+    if (kept) mentions.push_back(m);
+    // Continue after what was kept; after a dropped match, right after its
+    // number, so a bad start (`ten` in `often`) cannot swallow a figure
+    // behind it. Always move forward by at least one whole character.
+    std::size_t next = std::max(kept ? m.span.end : m.number.end, whole.begin + 1);
+    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+    pos = next;
+  }
+  return mentions;
+}
+
+}  // namespace figtrail

@@ -1,0 +1,294 @@
+// From mentions to figures: reads each part of a mention with the lexicon,
+// scales exactly, resolves ranges, qualifiers and prices per unit, carries a
+// currency to a bare neighbour, and maps every span back to source bytes.
+#include <algorithm>
+#include <string>
+
+#include "figtrail/normalize.hpp"
+
+namespace figtrail {
+namespace {
+
+// Clause punctuation that a carried currency or a price's 每 never crosses.
+constexpr std::array<std::string_view, 10> kClauseBreaks{"，", "。", "；", ";", "！", "？", "!", "?", "\n", ", "};
+
+bool contains_clause_break(std::string_view text) {
+  return std::any_of(kClauseBreaks.begin(), kClauseBreaks.end(),
+                     [&](std::string_view b) { return text.find(b) != std::string_view::npos; });
+}
+
+bool contains_han(std::string_view text) {
+  // CJK Unified Ideographs U+4E00–U+9FFF are E4 B8 80 – E9 BF BF in UTF-8.
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b >= 0xE4 && b <= 0xE9) return true;
+  }
+  return false;
+}
+
+bool contains_any_word(std::string_view text, std::initializer_list<std::string_view> words) {
+  const std::string lower = ascii_lower(text);
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+// What one mention reads as, before carrying and per-unit resolution.
+struct Reading {
+  const Mention* mention = nullptr;
+  FoldedSpan span;
+  std::optional<Decimal> value, low, high;
+  const UnitWord* unit = nullptr;
+  std::string unit_code;  // resolved (¥ by context), or carried
+  std::string rule;
+  Qualifier qualifier = Qualifier::None;
+  bool has_magnitude = false;
+  std::string per;
+};
+
+}  // namespace
+
+Normalizer::Normalizer(const Lexicon& lexicon) : lexicon_(lexicon) {}
+
+std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const Mention> mentions) const {
+  const std::string_view text = doc.folded.text;
+  const auto part = [&](FoldedSpan s) { return slice(text, s); };
+  const auto magnitude_of = [&](FoldedSpan s) -> int {
+    return empty(s) ? 0 : lexicon_.magnitude(part(s)).value_or(0);
+  };
+
+  std::vector<Reading> readings;
+  readings.reserve(mentions.size());
+  for (const Mention& m : mentions) {
+    Reading r;
+    r.mention = &m;
+    r.span = m.span;
+    const ParsedNumber low = parse_number(part(m.number));
+    if (!low.value) continue;
+    const bool english_words = !part(m.number).empty() &&
+                               ((part(m.number)[0] >= 'a' && part(m.number)[0] <= 'z') ||
+                                (part(m.number)[0] >= 'A' && part(m.number)[0] <= 'Z'));
+
+    // The unit: after the number wins (人民币50元 is yuan either way), then
+    // between a range's ends, then before either end.
+    struct Found {
+      FoldedSpan span;
+      Position position;
+    };
+    for (const Found f : {Found{m.unit_after, Position::After}, Found{m.unit_between, Position::After},
+                          Found{m.unit_before, Position::Before}, Found{m.unit_before_high, Position::Before}}) {
+      if (r.unit != nullptr || empty(f.span)) continue;
+      r.unit = lexicon_.unit(part(f.span), f.position);
+      if (r.unit != nullptr) {
+        r.rule = std::string(to_string(r.unit->kind)) +
+                 (f.position == Position::After ? "/unit-after:" : "/unit-before:") +
+                 std::string(r.unit->surface);
+      }
+    }
+    if (english_words && r.unit == nullptr && empty(m.magnitude)) continue;  // a bare "two"
+
+    const int unit_exponent = r.unit != nullptr ? r.unit->exponent : 0;
+    int low_exponent = magnitude_of(m.magnitude);
+    r.has_magnitude = !empty(m.magnitude) || !empty(m.magnitude_high);
+    if (!empty(m.number_high)) {
+      const ParsedNumber high = parse_number(part(m.number_high));
+      if (!high.value) continue;
+      int high_exponent = magnitude_of(m.magnitude_high);
+      // 1–10亿美元, $150–350M: the magnitude at the end applies to both ends.
+      if (empty(m.magnitude) && !empty(m.magnitude_high)) low_exponent = high_exponent;
+      if (!empty(m.magnitude) && empty(m.magnitude_high)) high_exponent = low_exponent;
+      const Decimal lo = scaled(*low.value, low_exponent + unit_exponent);
+      const Decimal hi = scaled(*high.value, high_exponent + unit_exponent);
+      const std::string_view separator = part(m.range_separator);
+      const bool from_to = (separator == "to" || separator == "至" || separator == "到") &&
+                           contains_any_word(text.substr(m.span.begin >= 12 ? m.span.begin - 12 : 0,
+                                                         std::min<std::size_t>(m.span.begin, 12)),
+                                             {"from", "从", "從", "由"});
+      if (lo.to_double() >= hi.to_double() || from_to) {
+        // Not a range: `2025-30%` is a year and a percentage, `from X to Y`
+        // is a change. The figure is the high end; the low end, when it
+        // has its own unit, is a figure of its own.
+        if (from_to && (!empty(m.unit_between) || !empty(m.unit_before))) {
+          Reading first = r;
+          first.span = {m.span.begin, empty(m.unit_between) ? (empty(m.magnitude) ? m.number.end : m.magnitude.end)
+                                                            : m.unit_between.end};
+          first.value = lo;
+          readings.push_back(first);
+        }
+        r.span.begin = empty(m.unit_before_high) ? m.number_high.begin : m.unit_before_high.begin;
+        r.value = hi;
+        r.qualifier = Qualifier::None;
+      } else {
+        r.low = lo;
+        r.high = hi;
+      }
+    } else {
+      r.value = scaled(*low.value, low_exponent + unit_exponent);
+    }
+
+    // Qualifiers: after the number outranks before it (约占80%以上 is gt).
+    if (!empty(m.qualifier_before) && r.span.begin <= m.qualifier_before.begin) {
+      r.qualifier = lexicon_.qualifier(part(m.qualifier_before), Position::Before).value_or(Qualifier::None);
+    }
+    if (!empty(m.qualifier_mid)) {
+      r.qualifier = lexicon_.qualifier(part(m.qualifier_mid), Position::After).value_or(r.qualifier);
+    }
+    if (!empty(m.plus)) r.qualifier = Qualifier::Gte;
+    if (!empty(m.qualifier_after)) {
+      r.qualifier = lexicon_.qualifier(part(m.qualifier_after), Position::After).value_or(r.qualifier);
+    }
+
+    if (r.unit != nullptr) {
+      r.unit_code = std::string(r.unit->unit);
+      if (r.unit->ambiguous) {
+        // ¥ is yen in a sentence about Japan, yuan in Chinese text, yen otherwise.
+        const FoldedSpan sentence = doc.segments.sentence_at(m.span.begin);
+        const std::string_view s = part(sentence);
+        if (contains_any_word(s, {"yen", "日元", "日圆", "日本", "japan"})) {
+          r.unit_code = "JPY";
+        } else if (contains_han(s) || contains_any_word(s, {"yuan", "rmb", "renminbi", "china", "chinese"})) {
+          r.unit_code = "CNY";
+        }
+      }
+    }
+
+    // The thing a price is per: `/M tokens`, 每月, or 每百万token before it.
+    if (!empty(m.per_marker)) {
+      const PerNoun* noun = empty(m.per_noun) ? nullptr : lexicon_.per_noun(part(m.per_noun));
+      const int per_exponent = magnitude_of(m.per_magnitude);
+      std::string what;
+      if (noun != nullptr) {
+        what = std::string(noun->per);
+      } else {
+        // `$0.14/M` after `$0.30/M tokens`: the noun is in the sentence.
+        const std::string_view s = part(doc.segments.sentence_at(m.span.begin));
+        for (const PerNoun& n : lexicon_.per_nouns) {
+          if (has_ascii_letter(n.surface) && n.surface.size() > 3 &&
+              ascii_lower(s).find(ascii_lower(n.surface)) != std::string::npos) {
+            what = std::string(n.per);
+            break;
+          }
+        }
+      }
+      r.per = per_exponent != 0 ? "1e" + std::to_string(per_exponent) + (what.empty() ? "" : " " + what) : what;
+    }
+    readings.push_back(std::move(r));
+  }
+
+  // A bare amount with a magnitude takes the currency of a money neighbour
+  // joined to it by a link (逾3340亿 → 超9000亿美元), nothing but years between.
+  const auto gap_links = [&](std::size_t from, std::size_t to) {
+    if (from > to || to - from > 40) return false;
+    const std::string_view gap = text.substr(from, to - from);
+    if (contains_clause_break(gap)) return false;
+    std::string rest = trim(gap);
+    bool linked = rest.empty();
+    for (std::string_view link : lexicon_.carry_links) {
+      const auto at = ascii_lower(rest).find(ascii_lower(link));
+      if (at != std::string::npos) {
+        rest.erase(at, link.size());
+        linked = true;
+      }
+    }
+    if (!linked) return false;
+    // What may remain: a year or quarter label (2026年, FY2026) and spaces.
+    for (char& c : rest) {
+      if ((c >= '0' && c <= '9') || c == ' ' || c == 'F' || c == 'Y' || c == 'Q') c = ' ';
+    }
+    std::string left = trim(rest);
+    for (std::string_view year : {"年", "财年", "財年"}) {
+      for (auto at = left.find(year); at != std::string::npos; at = left.find(year)) left.erase(at, year.size());
+    }
+    return trim(left).empty();
+  };
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    Reading& r = readings[i];
+    if (r.unit != nullptr || !r.has_magnitude) continue;
+    const Reading* source = nullptr;
+    for (std::size_t j = i + 1; j < readings.size(); ++j) {
+      if (readings[j].unit == nullptr) continue;  // a year between them
+      if (readings[j].unit->kind == Kind::Money && gap_links(r.span.end, readings[j].span.begin)) {
+        source = &readings[j];
+      }
+      break;
+    }
+    for (std::size_t j = i; source == nullptr && j-- > 0;) {
+      if (readings[j].unit == nullptr) continue;
+      if (readings[j].unit->kind == Kind::Money && gap_links(readings[j].span.end, r.span.begin)) {
+        source = &readings[j];
+      }
+      break;
+    }
+    if (source != nullptr) {
+      r.unit = source->unit;
+      r.unit_code = source->unit_code;
+      r.rule = "money/carried:" + source->unit_code;
+    }
+  }
+
+  std::vector<Figure> figures;
+  figures.reserve(readings.size());
+  for (Reading& r : readings) {
+    if (r.unit == nullptr) continue;
+    // A price's 每 may stand before the number: 每百万token仅0.30美元.
+    if (r.per.empty() && r.unit->kind == Kind::Money) {
+      const FoldedSpan sentence = doc.segments.sentence_at(r.span.begin);
+      const std::size_t window_begin = std::max(sentence.begin, r.span.begin >= 30 ? r.span.begin - 30 : 0);
+      const std::string_view window = text.substr(window_begin, r.span.begin - window_begin);
+      const auto at = window.rfind("每");
+      if (at != std::string_view::npos && !contains_clause_break(window.substr(at))) {
+        std::string_view rest = window.substr(at + std::string_view("每").size());
+        int exponent = 0;
+        for (const MagnitudeWord& mag : lexicon_.magnitudes) {
+          if (!has_ascii_letter(mag.surface) && rest.substr(0, mag.surface.size()) == mag.surface) {
+            exponent = mag.exponent;
+            rest.remove_prefix(mag.surface.size());
+            break;
+          }
+        }
+        while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+        for (const PerNoun& noun : lexicon_.per_nouns) {
+          if (ascii_lower(rest.substr(0, noun.surface.size())) == ascii_lower(noun.surface)) {
+            r.per = (exponent != 0 ? "1e" + std::to_string(exponent) + " " : "") + std::string(noun.per);
+            break;
+          }
+        }
+      }
+    }
+
+    Figure f;
+    f.kind = r.unit->kind;
+    f.folded = r.span;
+    f.source = doc.folded.map.to_source(r.span);
+    f.text = std::string(doc.source_text(f.source));
+    f.value = r.value;
+    f.low = r.low;
+    f.high = r.high;
+    f.unit = r.unit_code;
+    f.qualifier = r.qualifier;
+    f.per = r.per;
+    f.rule = r.rule;
+    f.line = doc.line_of(f.source.begin);
+    const SourceSpan sentence = doc.folded.map.to_source(doc.segments.sentence_at(r.span.begin));
+    f.sentence = trim(doc.source_text(sentence));
+    figures.push_back(std::move(f));
+  }
+  std::sort(figures.begin(), figures.end(),
+            [](const Figure& a, const Figure& b) { return a.source.begin < b.source.begin; });
+  return figures;
+}
+
+std::vector<Figure> extract_figures(const Document& document) {
+  static const Matcher matcher;
+  static const Normalizer normalizer;
+  const std::vector<Mention> mentions = matcher.find(document);
+  return normalizer.normalize(document, mentions);
+}
+
+}  // namespace figtrail

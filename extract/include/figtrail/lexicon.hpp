@@ -1,0 +1,89 @@
+// The per-language knowledge figtrail matches with: currency, percent and
+// magnitude words, qualifier cues, price-per words. Each fact is one row of one
+// table (lexicon_zh.cpp, lexicon_en.cpp, lexicon_symbols.cpp); the matcher
+// generates its regular expression and the normalizer its lookups from these
+// rows, so extending a language means adding rows, never touching the engine.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "figtrail/figure.hpp"
+
+namespace figtrail {
+
+enum class Position { Before, After };
+
+// A word that gives a number its unit: `$`, 美元, `%`, 百分之, 个百分点.
+struct UnitWord {
+  std::string_view surface;
+  Kind kind;
+  std::string_view unit;  // ISO 4217 code, "%", "pp"
+  Position position;
+  int exponent = 0;  // value scale: 成 (tenths, as percent) is +1: 三成 → 30 %
+  // The word is not a unit when the next character is one of these
+  // (UTF-8 characters, concatenated): 二元化, 一成不变.
+  std::string_view not_before = "";
+  // Ambiguous surface whose reading depends on context (¥ is yen or yuan);
+  // the normalizer resolves it, `unit` is the default reading.
+  bool ambiguous = false;
+};
+
+// A magnitude word or suffix: 亿 → 8, `bn` → 9, `K` → 3.
+struct MagnitudeWord {
+  std::string_view surface;
+  int exponent;
+};
+
+// A qualifier cue before or after the number: 逾, `more than`, 以上, `+`.
+struct QualifierWord {
+  std::string_view surface;
+  Qualifier qualifier;
+  Position position;
+  // May also stand between a number and its magnitude: 1000多亿, 200余万.
+  bool inside = false;
+};
+
+// The thing a price is per: `token` for `/M tokens`, `month` for 每月.
+struct PerNoun {
+  std::string_view surface;
+  std::string_view per;
+};
+
+struct Lexicon {
+  std::span<const UnitWord> units;
+  std::span<const MagnitudeWord> magnitudes;
+  std::span<const QualifierWord> qualifiers;
+  // Words allowed between a qualifier and its number: 约为, 约占.
+  std::span<const std::string_view> qualifier_fillers;
+  std::span<const PerNoun> per_nouns;
+  // Words that introduce a price's unit: `/`, `per`, 每.
+  std::span<const std::string_view> per_markers;
+  // Range separators between two numbers: `–`, `至`, `to`.
+  std::span<const std::string_view> range_separators;
+  // Words that make a Chinese numeral vague: 数十亿, 几百万 (not figures).
+  std::span<const std::string_view> vague_prefixes;
+  // Links along which a currency is carried to a neighbour: `→`, 、.
+  std::span<const std::string_view> carry_links;
+
+  // Lookups, by exact surface, or case-insensitively for surfaces that
+  // contain ASCII letters. Nullptr when absent.
+  [[nodiscard]] const UnitWord* unit(std::string_view surface, Position position) const;
+  [[nodiscard]] std::optional<int> magnitude(std::string_view surface) const;
+  [[nodiscard]] std::optional<Qualifier> qualifier(std::string_view surface, Position position) const;
+  [[nodiscard]] const PerNoun* per_noun(std::string_view surface) const;
+};
+
+// Chinese, English and symbol tables together.
+[[nodiscard]] const Lexicon& default_lexicon();
+
+// True when `word` contains an ASCII letter: such words match
+// case-insensitively and must not be glued to other letters.
+[[nodiscard]] bool has_ascii_letter(std::string_view word);
+
+// Lowercases ASCII letters only (the lexicon's case folding).
+[[nodiscard]] std::string ascii_lower(std::string_view text);
+
+}  // namespace figtrail

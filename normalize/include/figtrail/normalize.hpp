@@ -1,0 +1,54 @@
+// normalize: turns mentions into figures with exact values in canonical
+// units (../shared/spec/FIGURES.md): numbers and magnitudes, currencies,
+// percent, ranges, qualifiers and prices per unit, with the currency carried
+// to a bare neighbour in the same phrase (`逾3340亿 → 超9000亿美元`).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "figtrail/extract.hpp"
+#include "figtrail/figure.hpp"
+
+namespace figtrail {
+
+// The outcome of parsing a number: a value, or why there is none.
+struct ParsedNumber {
+  std::optional<Decimal> value;
+  std::string error;  // empty when value is set
+};
+
+// Arabic digits with `,` grouping (groups of exactly three) and `.` decimals:
+// "1,993", "0.30", "2.5". At most 18 significant digits.
+[[nodiscard]] ParsedNumber parse_arabic(std::string_view text);
+// Chinese numerals: 一千九百九十三, 两万, 一万五千亿, 五十二点八, 千亿 (financial
+// and traditional forms too). Linear in the length of the text.
+[[nodiscard]] ParsedNumber parse_chinese(std::string_view text);
+// English number words below one hundred: "twelve", "twenty-five".
+[[nodiscard]] ParsedNumber parse_english(std::string_view text);
+// Whichever of the three the text is written in.
+[[nodiscard]] ParsedNumber parse_number(std::string_view text);
+
+// value × 10^exponent, exactly.
+[[nodiscard]] Decimal scaled(Decimal value, int exponent);
+
+class Normalizer {
+ public:
+  explicit Normalizer(const Lexicon& lexicon = default_lexicon());
+
+  // The figures of a document's mentions, in text order. Mentions that are
+  // not figures (a bare number with no unit and no neighbour to take one
+  // from, a year, a malformed number) yield nothing.
+  [[nodiscard]] std::vector<Figure> normalize(const Document& document,
+                                              std::span<const Mention> mentions) const;
+
+ private:
+  const Lexicon& lexicon_;
+};
+
+// Matcher and normalizer with the default lexicon: every figure of a document.
+[[nodiscard]] std::vector<Figure> extract_figures(const Document& document);
+
+}  // namespace figtrail
