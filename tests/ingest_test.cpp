@@ -1,0 +1,336 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "figtrail/ingest.hpp"
+
+namespace figtrail {
+// Readable spans in Catch's failure messages.
+std::ostream& operator<<(std::ostream& out, const SourceSpan& span) {
+  return out << "source[" << span.begin << ", " << span.end << ")";
+}
+std::ostream& operator<<(std::ostream& out, const FoldedSpan& span) {
+  return out << "folded[" << span.begin << ", " << span.end << ")";
+}
+}  // namespace figtrail
+
+using figtrail::FoldedSpan;
+using figtrail::SourceSpan;
+
+namespace {
+
+std::string blanked(std::string text) {
+  figtrail::blank_markdown_link_targets(text);
+  return text;
+}
+
+// A fresh directory under the system temp dir, removed with its contents.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("figtrail_ingest_test_" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE("ASCII passes through with an identity map", "[ingest]") {
+  const std::string source = "Revenue rose 5% in 2024.\r\nDone";
+  const auto folded = figtrail::fold_utf8(source);
+  CHECK(folded.text == source);
+  CHECK(folded.replaced_bytes == 0);
+  REQUIRE(folded.map.folded_size() == source.size());
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    CHECK(folded.map.to_source({i, i + 1}) == SourceSpan{i, i + 1});
+  }
+  CHECK(folded.map.to_source({13, 15}) == SourceSpan{13, 15});
+}
+
+TEST_CASE("empty spans map to the source position they sit at", "[ingest]") {
+  const auto folded = figtrail::fold_utf8("a\xEF\xBC\x95" "b");  // a５b
+  REQUIRE(folded.text == "a5b");
+  CHECK(folded.map.to_source({0, 0}) == SourceSpan{0, 0});
+  CHECK(folded.map.to_source({1, 1}) == SourceSpan{1, 1});
+  CHECK(folded.map.to_source({2, 2}) == SourceSpan{4, 4});
+  CHECK(folded.map.to_source({3, 3}) == SourceSpan{5, 5});
+}
+
+TEST_CASE("full-width digits and signs fold to ASCII and map back whole", "[ingest]") {
+  const auto folded = figtrail::fold_utf8("\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x85");  // １２３％
+  CHECK(folded.text == "123%");
+  CHECK(folded.map.to_source({0, 4}) == SourceSpan{0, 12});
+  CHECK(folded.map.to_source({1, 2}) == SourceSpan{3, 6});
+
+  const auto others = figtrail::fold_utf8("\xEF\xBC\x84\xEF\xBC\x8E");  // ＄．
+  CHECK(others.text == "$.");
+}
+
+TEST_CASE("a figure inside Chinese text maps back to its exact source bytes", "[ingest]") {
+  const std::string source = "营收３５０亿美元";
+  const auto folded = figtrail::fold_utf8(source);
+  CHECK(folded.text == "营收350亿美元");
+  const std::size_t at = folded.text.find("350亿美元");
+  REQUIRE(at == 6);
+  const SourceSpan span = folded.map.to_source({at, at + std::string("350亿美元").size()});
+  CHECK(span == SourceSpan{6, 24});
+  CHECK(source.substr(span.begin, span.end - span.begin) == "３５０亿美元");
+}
+
+TEST_CASE("full-width comma and circled numbers stay unfolded", "[ingest]") {
+  CHECK(figtrail::fold_utf8("20，300").text == "20，300");
+  CHECK(figtrail::fold_utf8("①增长；❶下降；⑴").text == "①增长;❶下降;⑴");
+  const auto folded = figtrail::fold_utf8("①5");
+  CHECK(folded.map.to_source({0, 3}) == SourceSpan{0, 3});
+  CHECK(folded.map.to_source({3, 4}) == SourceSpan{3, 4});
+}
+
+TEST_CASE("an invalid byte becomes U+FFFD mapped to that byte", "[ingest]") {
+  const auto folded = figtrail::fold_utf8("a\xFF" "b");
+  CHECK(folded.text == "a\xEF\xBF\xBD" "b");
+  CHECK(folded.replaced_bytes == 1);
+  CHECK(folded.map.to_source({1, 4}) == SourceSpan{1, 2});
+  CHECK(folded.map.to_source({2, 3}) == SourceSpan{1, 2});
+  CHECK(folded.map.to_source({4, 5}) == SourceSpan{2, 3});
+}
+
+TEST_CASE("truncated and ill-formed sequences are replaced byte by byte", "[ingest]") {
+  const auto truncated = figtrail::fold_utf8("5%\xE4\xB8");
+  CHECK(truncated.text == "5%\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(truncated.replaced_bytes == 2);
+  CHECK(truncated.map.to_source({2, 5}) == SourceSpan{2, 3});
+  CHECK(truncated.map.to_source({5, 8}) == SourceSpan{3, 4});
+
+  CHECK(figtrail::fold_utf8("\xC0\xAF").replaced_bytes == 2);              // overlong '/'
+  CHECK(figtrail::fold_utf8("\xE0\x80\xAF").replaced_bytes == 3);          // overlong
+  CHECK(figtrail::fold_utf8("\xED\xA0\x80").replaced_bytes == 3);          // surrogate
+  CHECK(figtrail::fold_utf8("\xF4\x90\x80\x80").replaced_bytes == 4);      // above U+10FFFF
+  CHECK(figtrail::fold_utf8("\xF0\x9F\x93\x88").replaced_bytes == 0);      // U+1F4C8 is fine
+  CHECK(figtrail::fold_utf8("\xE4" "a").text == "\xEF\xBF\xBD" "a");       // cut by ASCII
+}
+
+TEST_CASE("a UTF-8 BOM is skipped but offsets stay in the original bytes", "[ingest]") {
+  const auto folded = figtrail::fold_utf8("\xEF\xBB\xBF" "42%");
+  CHECK(folded.text == "42%");
+  CHECK(folded.replaced_bytes == 0);
+  CHECK(folded.map.to_source({0, 2}) == SourceSpan{3, 5});
+  CHECK(folded.map.to_source({0, 0}) == SourceSpan{3, 3});
+
+  const auto only_bom = figtrail::fold_utf8("\xEF\xBB\xBF");
+  CHECK(only_bom.text.empty());
+  CHECK(only_bom.map.to_source({0, 0}) == SourceSpan{3, 3});
+}
+
+TEST_CASE("combining marks compose with their base character", "[ingest]") {
+  const auto folded = figtrail::fold_utf8("Cafe\xCC\x81!");  // e + U+0301
+  CHECK(folded.text == "Caf\xC3\xA9!");
+  CHECK(folded.map.to_source({3, 5}) == SourceSpan{3, 6});
+  CHECK(folded.map.to_source({5, 6}) == SourceSpan{6, 7});
+
+  // Half-width ｶﾞ: the voiced mark only becomes combining after folding.
+  const auto kana = figtrail::fold_utf8("\xEF\xBD\xB6\xEF\xBE\x9E");
+  CHECK(kana.text == "ガ");
+  CHECK(kana.map.to_source({0, 3}) == SourceSpan{0, 6});
+
+  // Conjoining jamo ᄀ + ᅡ compose to 가.
+  CHECK(figtrail::fold_utf8("\xE1\x84\x80\xE1\x85\xA1").text == "가");
+}
+
+TEST_CASE("Markdown link targets are blanked with the same length", "[ingest]") {
+  const std::string link = "see [report 2025 at 52%](https://x.com/a/2024/99) now";
+  const std::string result = blanked(link);
+  CHECK(result == "see [report 2025 at 52%]" + std::string(25, ' ') + " now");
+  CHECK(result.size() == link.size());
+  CHECK(result.find("52%") != std::string::npos);
+  CHECK(result.find("2024") == std::string::npos);
+
+  CHECK(blanked("![chart 3](img/3.png \"Fig 3\")") == "![chart 3]" + std::string(19, ' '));
+  CHECK(blanked("[a](<x 1.html>) b") == "[a]" + std::string(12, ' ') + " b");
+  CHECK(blanked("[w](https://e.org/A_(1)) 2") == "[w]" + std::string(21, ' ') + " 2");
+  CHECK(blanked("go <https://a.com/1> now") == "go " + std::string(17, ' ') + " now");
+  CHECK(blanked("x <b>1</b>") == "x <b>1</b>");
+}
+
+TEST_CASE("Markdown reference definitions lose their URL, footnotes stay", "[ingest]") {
+  CHECK(blanked("[id]: http://e.com/5 \"Title 6\"\nText 7") ==
+        "[id]:" + std::string(25, ' ') + "\nText 7");
+  CHECK(blanked("  [r2]: <http://e.com/5>\r\n") == "  [r2]:" + std::string(17, ' ') + "\r\n");
+  CHECK(blanked("[^1]: grew 5%") == "[^1]: grew 5%");
+  CHECK(blanked("[Note]: sales rose 5%") == "[Note]: sales rose 5%");  // prose, not a definition
+}
+
+TEST_CASE("bare URLs in Markdown are blanked, trailing punctuation stays", "[ingest]") {
+  CHECK(blanked("Visit https://e.com/7, then 8.") == "Visit " + std::string(15, ' ') + ", then 8.");
+  CHECK(blanked("(see www.e.com/8)") == "(see " + std::string(11, ' ') + ")");
+  CHECK(blanked("见https://e.com/9。增长10%") == "见" + std::string(15, ' ') + "。增长10%");
+  CHECK(blanked("HTTP://E.COM/1 x") == std::string(14, ' ') + " x");
+  CHECK(blanked("xhttp://e.com/1 www.") == "xhttp://e.com/1 www.");
+}
+
+TEST_CASE("unmatched link syntax is left alone", "[ingest]") {
+  CHECK(blanked("f(x](y z 1)") == "f(x](y z 1)");
+  CHECK(blanked("[a](b \"open 5") == "[a](b \"open 5");
+  CHECK(blanked("[a](b(c 5") == "[a](b(c 5");
+  CHECK(blanked("<http://a.com/1 2>") == "<" + std::string(14, ' ') + " 2>");  // bare URL only
+}
+
+TEST_CASE("sentences of mixed Chinese and English text", "[ingest]") {
+  const std::string text = "营收增长5%。净利润下降3%！Revenue grew 12%. Costs fell 4%? 是的";
+  const auto segments = figtrail::segment(text);
+  const std::vector<FoldedSpan> expected{{0, 17}, {17, 37}, {37, 55}, {55, 70}, {70, 76}};
+  CHECK(segments.sentences == expected);
+  CHECK(text.substr(37, 18) == "Revenue grew 12%. ");
+  CHECK(segments.sentence_at(0) == FoldedSpan{0, 17});
+  CHECK(segments.sentence_at(16) == FoldedSpan{0, 17});
+  CHECK(segments.sentence_at(17) == FoldedSpan{17, 37});
+  CHECK(segments.sentence_at(76) == FoldedSpan{70, 76});
+}
+
+TEST_CASE("a line break ends a sentence", "[ingest]") {
+  const auto segments = figtrail::segment("Line one 5%\nLine two 6%");
+  const std::vector<FoldedSpan> expected{{0, 12}, {12, 23}};
+  CHECK(segments.sentences == expected);
+}
+
+TEST_CASE("common abbreviations do not end a sentence", "[ingest]") {
+  const auto segments = figtrail::segment("Mr. Smith paid U.S. tax. He left.");
+  const std::vector<FoldedSpan> expected{{0, 25}, {25, 33}};
+  CHECK(segments.sentences == expected);
+}
+
+TEST_CASE("word boundaries", "[ingest]") {
+  const auto segments = figtrail::segment("H100 chips");
+  CHECK(segments.word_boundaries == std::vector<std::size_t>{0, 4, 5, 10});
+  CHECK_FALSE(segments.is_word_boundary(1));
+  CHECK(segments.is_word_boundary(4));
+
+  const std::string chinese = "营收350亿美元";
+  const auto words = figtrail::segment(chinese);
+  CHECK(words.word_boundaries.front() == 0);
+  CHECK(words.word_boundaries.back() == chinese.size());
+  CHECK(words.is_word_boundary(6));
+  CHECK_FALSE(words.is_word_boundary(7));
+  CHECK_FALSE(words.is_word_boundary(8));
+  CHECK(words.is_word_boundary(9));
+}
+
+TEST_CASE("empty text has no sentences", "[ingest]") {
+  const auto segments = figtrail::segment("");
+  CHECK(segments.sentences.empty());
+  CHECK(segments.word_boundaries == std::vector<std::size_t>{0});
+  CHECK(segments.sentence_at(0) == FoldedSpan{0, 0});
+}
+
+TEST_CASE("sha256_hex", "[ingest]") {
+  CHECK(figtrail::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(figtrail::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("format_for_path", "[ingest]") {
+  using figtrail::SourceFormat;
+  CHECK(figtrail::format_for_path("notes/a.md") == SourceFormat::Markdown);
+  CHECK(figtrail::format_for_path("A.MD") == SourceFormat::Markdown);
+  CHECK(figtrail::format_for_path("b.Markdown") == SourceFormat::Markdown);
+  CHECK(figtrail::format_for_path("c.mdown") == SourceFormat::Markdown);
+  CHECK(figtrail::format_for_path("d.txt") == SourceFormat::PlainText);
+  CHECK(figtrail::format_for_path("README") == SourceFormat::PlainText);
+  CHECK(figtrail::format_for_path(".md") == SourceFormat::PlainText);  // a hidden file, no extension
+}
+
+TEST_CASE("make_document rejects what is not text", "[ingest]") {
+  using figtrail::IngestError;
+  using figtrail::SourceFormat;
+  CHECK_THROWS_AS(figtrail::make_document("a.txt", "", SourceFormat::PlainText), IngestError);
+  CHECK_THROWS_WITH(figtrail::make_document("a.txt", "", SourceFormat::PlainText),
+                    "a.txt: file is empty");
+  CHECK_THROWS_WITH(figtrail::make_document("b.bin", std::string("x\0y", 3), SourceFormat::PlainText),
+                    "b.bin: binary file (NUL byte at offset 1)");
+  CHECK_THROWS_WITH(figtrail::make_document("c.txt", "\xFF\xFE\xFD" "ab", SourceFormat::PlainText),
+                    "c.txt: not text (60% of bytes are invalid UTF-8)");
+
+  // Exactly 30% invalid is still text; a NUL past the first 8 KiB is allowed.
+  CHECK(figtrail::make_document("d.txt", "\xFF\xFE\xFD" "abcdefg", SourceFormat::PlainText)
+            .folded.replaced_bytes == 3);
+  std::string late_nul(8192, 'a');
+  late_nul.push_back('\0');
+  CHECK(figtrail::make_document("e.txt", late_nul, SourceFormat::PlainText).bytes.size() == 8193);
+}
+
+TEST_CASE("make_document folds, blanks Markdown and maps figures back", "[ingest]") {
+  const std::string bytes = "# 营收\n营收３５０亿美元 [src](https://x.com/2024)\n";
+  const auto doc = figtrail::make_document("r.md", bytes, figtrail::SourceFormat::Markdown);
+  CHECK(doc.path == "r.md");
+  CHECK(doc.bytes == bytes);
+  CHECK(doc.sha256 == figtrail::sha256_hex(bytes));
+  CHECK(doc.format == figtrail::SourceFormat::Markdown);
+  CHECK(doc.folded.text.find("2024") == std::string::npos);
+  const std::size_t at = doc.folded.text.find("350");
+  REQUIRE(at != std::string::npos);
+  const SourceSpan span = doc.folded.map.to_source({at, at + 3});
+  CHECK(doc.source_text(span) == "３５０");
+  CHECK(doc.line_of(span.begin) == 2);
+  CHECK_FALSE(doc.segments.sentences.empty());
+  CHECK(doc.segments.word_boundaries.back() == doc.folded.text.size());
+
+  // Plain text keeps URLs.
+  const auto plain = figtrail::make_document("r.txt", bytes, figtrail::SourceFormat::PlainText);
+  CHECK(plain.folded.text.find("2024") != std::string::npos);
+}
+
+TEST_CASE("line_of is 1-based and a newline belongs to its line", "[ingest]") {
+  const auto doc = figtrail::make_document("l.txt", "a\nbb\n\nc", figtrail::SourceFormat::PlainText);
+  CHECK(doc.line_of(0) == 1);
+  CHECK(doc.line_of(1) == 1);
+  CHECK(doc.line_of(2) == 2);
+  CHECK(doc.line_of(4) == 2);
+  CHECK(doc.line_of(5) == 3);
+  CHECK(doc.line_of(6) == 4);
+  CHECK(doc.line_of(7) == 4);
+  CHECK(doc.source_text({2, 4}) == "bb");
+}
+
+TEST_CASE("load_document reads files and reports bad paths", "[ingest]") {
+  const TempDir dir;
+  const auto missing = dir.path / "missing.txt";
+  CHECK_THROWS_AS(figtrail::load_document(missing), figtrail::IngestError);
+  CHECK_THROWS_WITH(figtrail::load_document(missing),
+                    missing.string() + ": no such file or directory");
+  CHECK_THROWS_WITH(figtrail::load_document(dir.path), dir.path.string() + ": is a directory");
+
+  const auto file = dir.path / "Report.MD";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << "Sales rose 5%\r\nsee <https://x.com/9>\n";
+  }
+  const auto doc = figtrail::load_document(file);
+  CHECK(doc.path == file.string());
+  CHECK(doc.bytes == "Sales rose 5%\r\nsee <https://x.com/9>\n");
+  CHECK(doc.format == figtrail::SourceFormat::Markdown);
+  CHECK(doc.folded.text == "Sales rose 5%\r\nsee " + std::string(17, ' ') + "\n");
+  CHECK(doc.line_of(15) == 2);
+
+  const auto empty = dir.path / "empty.txt";
+  { std::ofstream touch(empty); }
+  CHECK_THROWS_WITH(figtrail::load_document(empty), empty.string() + ": file is empty");
+}
+
+TEST_CASE("load_document reports read errors with strerror", "[ingest]") {
+  // Reading /proc/self/mem at offset 0 fails with EIO on Linux (page 0 is unmapped).
+  const std::filesystem::path mem = "/proc/self/mem";
+  if (!std::filesystem::exists(mem)) return;
+  CHECK_THROWS_WITH(figtrail::load_document(mem), "/proc/self/mem: cannot read (Input/output error)");
+}

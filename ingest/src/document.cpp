@@ -1,0 +1,126 @@
+// Documents: reading, validation as text, hashing and line numbers.
+#include "figtrail/ingest.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace figtrail {
+
+namespace {
+
+// ICU BreakIterator offsets are int32_t, which bounds both the source and the
+// folded text (the OffsetMap's uint32 offsets would allow 4 GiB).
+constexpr std::size_t kMaxBytes = std::numeric_limits<std::int32_t>::max();
+// A NUL byte this early means a binary file, as in git and grep.
+constexpr std::size_t kBinaryProbeBytes = 8192;
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+// "<path>: cannot read (<strerror>)" for the current errno, read before
+// anything else can overwrite it.
+IngestError read_error(const std::string& path) {
+  const int error = errno;
+  return IngestError(path + ": cannot read (" + std::generic_category().message(error) + ")");
+}
+
+}  // namespace
+
+SourceFormat format_for_path(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::ranges::transform(extension, extension.begin(), ascii_lower);
+  const bool markdown = extension == ".md" || extension == ".markdown" || extension == ".mdown";
+  return markdown ? SourceFormat::Markdown : SourceFormat::PlainText;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0x0F]);
+  }
+  return hex;
+}
+
+std::size_t Document::line_of(std::size_t source_offset) const {
+  return static_cast<std::size_t>(
+      std::upper_bound(line_starts_.begin(), line_starts_.end(), source_offset) -
+      line_starts_.begin());
+}
+
+std::string_view Document::source_text(SourceSpan span) const {
+  return std::string_view(bytes).substr(span.begin, span.end - span.begin);
+}
+
+Document make_document(std::string path, std::string bytes, SourceFormat format) {
+  if (bytes.empty()) throw IngestError(path + ": file is empty");
+  const std::string too_large = path + ": file too large (limit 2 GiB)";
+  if (bytes.size() > kMaxBytes) throw IngestError(too_large);
+  const std::size_t nul = std::string_view(bytes).substr(0, kBinaryProbeBytes).find('\0');
+  if (nul != std::string_view::npos) {
+    throw IngestError(path + ": binary file (NUL byte at offset " + std::to_string(nul) + ")");
+  }
+
+  Document document;
+  document.folded = fold_utf8(bytes);
+  const std::size_t replaced = document.folded.replaced_bytes;
+  if (replaced * 10 > bytes.size() * 3) {
+    // Rounded up, so a rejected file never reports 30% or less.
+    const std::size_t percent = (replaced * 100 + bytes.size() - 1) / bytes.size();
+    throw IngestError(path + ": not text (" + std::to_string(percent) +
+                      "% of bytes are invalid UTF-8)");
+  }
+  if (document.folded.text.size() > kMaxBytes) throw IngestError(too_large);
+  if (format == SourceFormat::Markdown) blank_markdown_link_targets(document.folded.text);
+  document.segments = segment(document.folded.text);
+  document.sha256 = sha256_hex(bytes);
+
+  document.line_starts_.push_back(0);
+  for (std::size_t at = bytes.find('\n'); at != std::string::npos; at = bytes.find('\n', at + 1)) {
+    document.line_starts_.push_back(at + 1);
+  }
+  document.path = std::move(path);
+  document.bytes = std::move(bytes);
+  document.format = format;
+  return document;
+}
+
+Document load_document(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::error_code error;
+  const std::filesystem::file_type type = std::filesystem::status(path, error).type();
+  if (type == std::filesystem::file_type::not_found) {
+    throw IngestError(name + ": no such file or directory");
+  }
+  if (type == std::filesystem::file_type::directory) throw IngestError(name + ": is a directory");
+
+  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw read_error(name);
+  std::string bytes;
+  char buffer[1 << 16];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) bytes.append(buffer, count);
+  if (std::ferror(file.get()) != 0) throw read_error(name);
+  return make_document(name, std::move(bytes), format_for_path(path));
+}
+
+}  // namespace figtrail

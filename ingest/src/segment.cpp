@@ -1,0 +1,89 @@
+// Sentence and word boundaries from ICU BreakIterator over the folded UTF-8.
+// On a UTF-8 UText, ICU reports native indices, i.e. UTF-8 byte offsets, so
+// the boundaries are folded byte offsets with no conversion.
+#include "figtrail/ingest.hpp"
+
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/utext.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace figtrail {
+
+namespace {
+
+struct UTextCloser {
+  void operator()(UText* text) const { utext_close(text); }
+};
+using UTextPtr = std::unique_ptr<UText, UTextCloser>;
+using BreakIteratorPtr = std::unique_ptr<icu::BreakIterator>;
+
+void check(UErrorCode status, const char* what) {
+  if (U_FAILURE(status)) {
+    throw std::runtime_error(std::string("ICU: cannot ") + what + ": " + u_errorName(status));
+  }
+}
+
+std::vector<std::size_t> boundaries(icu::BreakIterator& iterator, UText* text) {
+  UErrorCode status = U_ZERO_ERROR;
+  iterator.setText(text, status);  // shallow-clones the UText; the bytes must outlive the scan
+  check(status, "set break iterator text");
+  std::vector<std::size_t> result;
+  for (std::int32_t at = iterator.first(); at != icu::BreakIterator::DONE; at = iterator.next()) {
+    result.push_back(static_cast<std::size_t>(at));
+  }
+  return result;
+}
+
+}  // namespace
+
+Segmentation segment(std::string_view folded) {
+  // BreakIterator positions are int32_t.
+  if (folded.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+    throw std::runtime_error("ICU: cannot segment text over 2 GiB");
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const UTextPtr text(
+      utext_openUTF8(nullptr, folded.data(), static_cast<std::int64_t>(folded.size()), &status));
+  check(status, "open UTF-8 text");
+  // Sentence rules are the same in every locale (they end sentences at 。！？
+  // as well as ". "); "en@ss=standard" adds suppressions so "Mr." or "U.S."
+  // do not end one. Word breaks for Han use ICU's CJK dictionary.
+  const BreakIteratorPtr sentence_iterator(
+      icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));
+  check(status, "create sentence break iterator");
+  const BreakIteratorPtr word_iterator(
+      icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
+  check(status, "create word break iterator");
+
+  Segmentation result;
+  const std::vector<std::size_t> sentence_bounds = boundaries(*sentence_iterator, text.get());
+  for (std::size_t i = 1; i < sentence_bounds.size(); ++i) {
+    result.sentences.push_back({sentence_bounds[i - 1], sentence_bounds[i]});
+  }
+  result.word_boundaries = boundaries(*word_iterator, text.get());
+  return result;
+}
+
+bool Segmentation::is_word_boundary(std::size_t folded_offset) const {
+  return std::binary_search(word_boundaries.begin(), word_boundaries.end(), folded_offset);
+}
+
+FoldedSpan Segmentation::sentence_at(std::size_t folded_offset) const {
+  if (sentences.empty()) return {};
+  // The first sentence beginning after the offset; the one before holds it.
+  const auto after = std::upper_bound(
+      sentences.begin(), sentences.end(), folded_offset,
+      [](std::size_t offset, const FoldedSpan& sentence) { return offset < sentence.begin; });
+  return after == sentences.begin() ? sentences.front() : *std::prev(after);
+}
+
+}  // namespace figtrail

@@ -40,6 +40,8 @@ struct FoldedSpan {
 // base character with its combining marks), so a folded span that starts and
 // ends on piece boundaries maps to exactly the source bytes it came from; a
 // span that cuts a piece widens to the whole source character.
+// Source offsets are stored as uint32 (8 bytes per folded byte), so a source
+// may not exceed 4 GiB; make_document's 2 GiB limit stays below that.
 class OffsetMap {
  public:
   // Records that the next `folded_length` folded bytes came from `source`.
@@ -57,8 +59,10 @@ class OffsetMap {
 };
 
 struct FoldedText {
-  // NFKC-folded UTF-8. Exception: U+FF0C FULLWIDTH COMMA stays as is, because
-  // in Chinese it separates clauses and must not read as digit grouping.
+  // NFKC-folded UTF-8. Exceptions stay as is: U+FF0C FULLWIDTH COMMA, because
+  // in Chinese it separates clauses and must not read as digit grouping, and
+  // enclosed numbers U+2460-U+24FF and U+2776-U+2793 (list markers such as ①,
+  // not digits).
   // Regions not to be scanned (Markdown link targets) are blanked with
   // spaces of the same byte length.
   std::string text;
@@ -75,9 +79,12 @@ enum class SourceFormat { PlainText, Markdown };
 // and folds it. Never throws on bad bytes.
 [[nodiscard]] FoldedText fold_utf8(std::string_view source);
 
-// Replaces the target of every inline Markdown link or image `[title](url)`
-// and autolink `<http://...>` with spaces of the same byte length, so digits
-// inside URLs are never read as figures; link titles stay.
+// Replaces with spaces of the same byte length (so the OffsetMap stays valid)
+// the `(url "title")` of every inline Markdown link or image `[text](url)`,
+// every autolink `<http://...>`, the part after the colon of a reference
+// definition line `[id]: url "title"`, and bare http://, https:// and www.
+// URLs, so digits inside URLs are never read as figures; link text stays.
+// Linear time.
 void blank_markdown_link_targets(std::string& folded);
 
 class Segmentation {
@@ -93,7 +100,8 @@ class Segmentation {
 };
 
 // ICU sentence and word segmentation (dictionary-based for Chinese) over
-// UTF-8. Throws std::runtime_error if ICU cannot create an iterator.
+// UTF-8. Throws std::runtime_error if ICU cannot create an iterator or the
+// text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
 
 // Lowercase hex SHA-256 (OpenSSL libcrypto).
@@ -118,7 +126,7 @@ struct Document {
 };
 
 // Raised for input that cannot be read as a document. what() is one line:
-// "<path>: <reason>", e.g. "notes.txt: no such file".
+// "<path>: <reason>", e.g. "notes.txt: no such file or directory".
 class IngestError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -126,7 +134,8 @@ class IngestError : public std::runtime_error {
 
 // Builds a document from bytes already in memory. Throws IngestError when the
 // bytes are empty or binary (a NUL byte in the first 8 KiB, or more than 30%
-// invalid UTF-8): a document must be text.
+// invalid UTF-8): a document must be text. Bytes and folded text are limited
+// to 2 GiB, because ICU BreakIterator offsets are int32_t.
 [[nodiscard]] Document make_document(std::string path, std::string bytes, SourceFormat format);
 
 // Reads a file (format from its name) and builds its document. Throws
