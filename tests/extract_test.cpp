@@ -1,0 +1,133 @@
+// The matcher: its generated pattern, the parts of a mention, identifier
+// boundaries, URLs, and a lint over the lexicon tables.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "figtrail/extract.hpp"
+
+using figtrail::Mention;
+
+namespace {
+
+const figtrail::Matcher& matcher() {
+  static const figtrail::Matcher m;
+  return m;
+}
+
+struct Found {
+  figtrail::Document doc;
+  std::vector<Mention> mentions;
+  [[nodiscard]] std::string part(figtrail::FoldedSpan span) const {
+    return std::string(figtrail::slice(doc.folded.text, span));
+  }
+};
+
+Found find(std::string text) {
+  Found f{figtrail::make_document("t.txt", std::move(text), figtrail::SourceFormat::PlainText), {}};
+  f.mentions = matcher().find(f.doc);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("the lexicon lists every surface once per table and position", "[extract][lexicon]") {
+  const figtrail::Lexicon& lx = figtrail::default_lexicon();
+  std::set<std::pair<std::string, figtrail::Position>> units;
+  for (const auto& u : lx.units) {
+    INFO("unit word " << u.surface);
+    CHECK(units.insert({figtrail::ascii_lower(u.surface), u.position}).second);
+    CHECK_FALSE(u.unit.empty());
+  }
+  std::set<std::string> magnitudes;
+  for (const auto& m : lx.magnitudes) {
+    INFO("magnitude " << m.surface);
+    CHECK(magnitudes.insert(figtrail::ascii_lower(m.surface)).second);
+  }
+  std::set<std::pair<std::string, figtrail::Position>> qualifiers;
+  for (const auto& q : lx.qualifiers) {
+    INFO("qualifier " << q.surface);
+    CHECK(qualifiers.insert({figtrail::ascii_lower(q.surface), q.position}).second);
+  }
+  std::set<std::string> nouns;
+  for (const auto& n : lx.per_nouns) {
+    INFO("per noun " << n.surface);
+    CHECK(nouns.insert(figtrail::ascii_lower(n.surface)).second);
+  }
+  for (const auto* table : {&lx.range_separators, &lx.carry_links, &lx.per_markers, &lx.qualifier_fillers}) {
+    std::set<std::string_view> seen;
+    for (std::string_view s : *table) {
+      INFO("word " << s);
+      CHECK(seen.insert(s).second);
+    }
+  }
+}
+
+TEST_CASE("the generated pattern is one expression with the expected groups", "[extract]") {
+  CHECK(matcher().pattern().find("万亿") < matcher().pattern().find("|万"));  // longest first
+}
+
+TEST_CASE("a mention records each of its parts", "[extract]") {
+  const Found f = find("成本约为$100M–$1B+/M tokens以上");
+  REQUIRE(f.mentions.size() == 1);
+  const Mention& m = f.mentions[0];
+  CHECK(f.part(m.qualifier_before) == "约");
+  CHECK(f.part(m.unit_before) == "$");
+  CHECK(f.part(m.number) == "100");
+  CHECK(f.part(m.magnitude) == "M");
+  CHECK(f.part(m.range_separator) == "–");
+  CHECK(f.part(m.unit_before_high) == "$");
+  CHECK(f.part(m.number_high) == "1");
+  CHECK(f.part(m.magnitude_high) == "B");
+  CHECK(f.part(m.plus) == "+");
+  CHECK(f.part(m.per_marker) == "/");
+  CHECK(f.part(m.per_magnitude) == "M");
+  CHECK(f.part(m.per_noun) == "tokens");
+  CHECK(f.part(m.qualifier_after) == "以上");
+  CHECK(f.part(m.span) == "约为$100M–$1B+/M tokens以上");
+}
+
+TEST_CASE("a mention never starts or ends inside an identifier", "[extract][boundary]") {
+  for (const char* text : {"H100", "FY2026", "TPUv7", "v1.5", "Llama-8B", "COVID-19", "A100s"}) {
+    const Found f = find(std::string("the ") + text + " chip");
+    for (const Mention& m : f.mentions) {
+      INFO(text << " gave " << f.part(m.span));
+      CHECK(f.part(m.span) != "100");
+      CHECK(f.part(m.number).find_first_of("0123456789") == std::string::npos);
+    }
+  }
+  // A magnitude letter glued to a word is dropped, the number kept.
+  const Found mbps = find("a 5 Mbps link");
+  REQUIRE(mbps.mentions.size() == 1);
+  CHECK(mbps.part(mbps.mentions[0].span) == "5");
+  // A glued qualifier word is shed (`turnover` is not `over`).
+  const Found turnover = find("turnover 5%");
+  REQUIRE(turnover.mentions.size() == 1);
+  CHECK(turnover.part(turnover.mentions[0].span) == "5%");
+}
+
+TEST_CASE("digits inside URLs are never mentions", "[extract][url]") {
+  const Found f = find("see https://x.com/2025/50% and www.a.com/5B then 7%");
+  REQUIRE(f.mentions.size() == 1);
+  CHECK(f.part(f.mentions[0].span) == "7%");
+}
+
+TEST_CASE("a full-width comma separates numbers; an ASCII one groups digits", "[extract]") {
+  const Found wide = find("20，300");
+  REQUIRE(wide.mentions.size() == 2);
+  CHECK(wide.part(wide.mentions[0].number) == "20");
+  CHECK(wide.part(wide.mentions[1].number) == "300");
+  const Found ascii = find("20,300");
+  REQUIRE(ascii.mentions.size() == 1);
+  CHECK(ascii.part(ascii.mentions[0].number) == "20,300");
+}
+
+TEST_CASE("long runs stay linear and end", "[extract][slow]") {
+  const Found digits = find(std::string(1'000'000, '9') + "%");
+  CHECK(digits.mentions.size() == 1);  // one candidate; the normalizer refuses it
+  std::string wan;
+  for (int i = 0; i < 100'000; ++i) wan += "万";
+  CHECK(find(wan + "美元").mentions.empty());
+}

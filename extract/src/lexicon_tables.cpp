@@ -30,7 +30,7 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"$", Money, "USD", Before},
     {"€", Money, "EUR", Before},
     {"£", Money, "GBP", Before},
-    {"¥", Money, "JPY", Before, 0, "", /*ambiguous: yen or yuan*/ true},
+    {"¥", Money, "JPY", Before, 0, "", false, "CNY"},
     {"₩", Money, "KRW", Before},
     {"₹", Money, "INR", Before},
     {"Rs.", Money, "INR", Before},
@@ -48,6 +48,13 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"人民币", Money, "CNY", Before},
     {"人民幣", Money, "CNY", Before},
     {"美元", Money, "USD", Before},
+    {"港币", Money, "HKD", Before},
+    {"港幣", Money, "HKD", Before},
+    {"新台币", Money, "TWD", Before},
+    {"新台幣", Money, "TWD", Before},
+    {"欧元", Money, "EUR", Before},
+    {"歐元", Money, "EUR", Before},
+    {"日元", Money, "JPY", Before},
     // ---- Chinese, before the number ----
     {"百分之", Percent, "%", Before},
     // ---- Codes after the number: 5 USD ----
@@ -69,11 +76,13 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"元人民幣", Money, "CNY", After},
     {"人民币", Money, "CNY", After},
     {"人民幣", Money, "CNY", After},
-    {"元", Money, "CNY", After, 0, "化素论論性次宇"},
-    {"圆", Money, "CNY", After, 0, "形周满滿"},
-    {"圓", Money, "CNY", After, 0, "形周满滿"},
-    {"块钱", Money, "CNY", After},
-    {"塊錢", Money, "CNY", After},
+    // 元 is the generic Chinese word for a currency unit: yuan unless a
+    // currency stands before the number (新台幣500億元, 港币300元).
+    {"元", Money, "CNY", After, 0, "化素论論性次宇", true},
+    {"圆", Money, "CNY", After, 0, "形周满滿", true},
+    {"圓", Money, "CNY", After, 0, "形周满滿", true},
+    {"块钱", Money, "CNY", After, 0, "", true},
+    {"塊錢", Money, "CNY", After, 0, "", true},
     {"欧元", Money, "EUR", After},
     {"歐元", Money, "EUR", After},
     {"英镑", Money, "GBP", After},
@@ -233,7 +242,7 @@ constexpr std::array kPerNouns = std::to_array<PerNoun>({
     {"kWh", "kWh"}, {"GPU", "GPU"},
 });
 
-constexpr std::array<std::string_view, 4> kPerMarkers{"/", "per", "每", "a"};
+constexpr std::array<std::string_view, 3> kPerMarkers{"/", "per", "每"};
 
 // `～` and `－` arrive folded to `~` and `-`.
 constexpr std::array<std::string_view, 8> kRangeSeparators{"-", "–", "—", "~", "〜", "至", "到", "to"};

@@ -176,6 +176,20 @@ bool starts_with_any(std::string_view text, std::string_view chars_utf8) {
   return false;
 }
 
+// The longest of `words` that stands at `pos` and ends on a clean edge;
+// ASCII letters compare case-insensitively. Empty when none does.
+FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<std::string_view>& words) {
+  const std::string_view text = doc.folded.text;
+  FoldedSpan best;
+  for (std::string_view w : words) {
+    if (pos + w.size() > text.size() || w.size() <= best.end - best.begin) continue;
+    if (ascii_lower(text.substr(pos, w.size())) == ascii_lower(w) && edge_ok(doc, pos + w.size())) {
+      best = {pos, pos + w.size()};
+    }
+  }
+  return best;
+}
+
 // The parts of a mention in text order; trimming the end clears parts from
 // the back.
 std::array<FoldedSpan*, 16> parts_in_order(Mention& m) {
@@ -244,6 +258,24 @@ struct Matcher::Impl {
           starts_with_any(std::string_view(t).substr(m.unit_after.end), unit->not_before)) {
         m.unit_after = {};
         m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
+    // A magnitude letter may be the first letter of a word instead (`7 KRW`,
+    // `per month`): the regex prefers the magnitude, the words decide.
+    if (!empty(m.magnitude) && empty(m.unit_after) && !edge_ok(doc, m.magnitude.end)) {
+      const std::vector<std::string_view> words = surfaces(lexicon.units, [](const UnitWord& u) {
+        return u.position == Position::After;
+      });
+      if (const FoldedSpan word = word_at(doc, m.magnitude.begin, words); !empty(word)) {
+        m.unit_after = word;
+        m.magnitude = m.plus = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
+    if (!empty(m.per_magnitude) && empty(m.per_noun) && !edge_ok(doc, m.per_magnitude.end)) {
+      const std::vector<std::string_view> nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
+      if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, nouns); !empty(word)) {
+        m.per_noun = word;
+        m.per_magnitude = m.qualifier_after = {};
       }
     }
     // A price marker needs something to be per.

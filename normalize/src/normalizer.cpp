@@ -83,15 +83,33 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     };
     for (const Found f : {Found{m.unit_after, Position::After}, Found{m.unit_between, Position::After},
                           Found{m.unit_before, Position::Before}, Found{m.unit_before_high, Position::Before}}) {
-      if (r.unit != nullptr || empty(f.span)) continue;
-      r.unit = lexicon_.unit(part(f.span), f.position);
-      if (r.unit != nullptr) {
+      if (empty(f.span)) continue;
+      const UnitWord* unit = lexicon_.unit(part(f.span), f.position);
+      // A generic 元 yields to the currency before the number.
+      const bool overrides = r.unit != nullptr && r.unit->generic && r.unit->position == Position::After &&
+                             unit != nullptr && unit->kind == r.unit->kind && f.position == Position::Before;
+      if (unit == nullptr || (r.unit != nullptr && !overrides)) continue;
+      r.unit = unit;
+      {
         r.rule = std::string(to_string(r.unit->kind)) +
                  (f.position == Position::After ? "/unit-after:" : "/unit-before:") +
                  std::string(r.unit->surface);
       }
     }
     if (english_words && r.unit == nullptr && empty(m.magnitude)) continue;  // a bare "two"
+
+    if (r.unit != nullptr) {
+      r.unit_code = std::string(r.unit->unit);
+      if (!r.unit->unit_in_chinese.empty()) {
+        // ¥ is yen in a sentence about Japan, else yuan in Chinese text.
+        const std::string_view s = part(doc.segments.sentence_at(m.span.begin));
+        const bool japan = contains_any_word(s, {"yen", "日元", "日圆", "日本", "japan"});
+        if (!japan && (contains_han(s) || contains_any_word(s, {"yuan", "rmb", "renminbi", "china", "chinese"}))) {
+          r.unit_code = std::string(r.unit->unit_in_chinese);
+        }
+      }
+    }
+
 
     const int unit_exponent = r.unit != nullptr ? r.unit->exponent : 0;
     int low_exponent = magnitude_of(m.magnitude);
@@ -144,22 +162,14 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       r.qualifier = lexicon_.qualifier(part(m.qualifier_after), Position::After).value_or(r.qualifier);
     }
 
-    if (r.unit != nullptr) {
-      r.unit_code = std::string(r.unit->unit);
-      if (r.unit->ambiguous) {
-        // ¥ is yen in a sentence about Japan, yuan in Chinese text, yen otherwise.
-        const FoldedSpan sentence = doc.segments.sentence_at(m.span.begin);
-        const std::string_view s = part(sentence);
-        if (contains_any_word(s, {"yen", "日元", "日圆", "日本", "japan"})) {
-          r.unit_code = "JPY";
-        } else if (contains_han(s) || contains_any_word(s, {"yuan", "rmb", "renminbi", "china", "chinese"})) {
-          r.unit_code = "CNY";
-        }
-      }
+    // Only money has a price per unit (`grew 40% per year` is a rate): the
+    // per phrase of another kind is no part of its figure.
+    if (!empty(m.per_marker) && (r.unit == nullptr || r.unit->kind != Kind::Money)) {
+      r.span.end = m.per_marker.begin;
+      while (r.span.end > r.span.begin && (text[r.span.end - 1] == ' ' || text[r.span.end - 1] == '\t')) --r.span.end;
     }
-
     // The thing a price is per: `/M tokens`, 每月, or 每百万token before it.
-    if (!empty(m.per_marker)) {
+    if (!empty(m.per_marker) && r.unit != nullptr && r.unit->kind == Kind::Money) {
       const PerNoun* noun = empty(m.per_noun) ? nullptr : lexicon_.per_noun(part(m.per_noun));
       const int per_exponent = magnitude_of(m.per_magnitude);
       std::string what;

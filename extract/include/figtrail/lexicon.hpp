@@ -26,9 +26,12 @@ struct UnitWord {
   // The word is not a unit when the next character is one of these
   // (UTF-8 characters, concatenated): 二元化, 一成不变.
   std::string_view not_before = "";
-  // Ambiguous surface whose reading depends on context (¥ is yen or yuan);
-  // the normalizer resolves it, `unit` is the default reading.
-  bool ambiguous = false;
+  // A generic word (元, 圆) that yields to a currency named before the
+  // number: 新台幣500億元 is TWD.
+  bool generic = false;
+  // The reading in Chinese text when it differs (¥ is yen, but yuan in a
+  // Chinese sentence); resolved by the normalizer from the sentence.
+  std::string_view unit_in_chinese = "";
 };
 
 // A magnitude word or suffix: 亿 → 8, `bn` → 9, `K` → 3.
