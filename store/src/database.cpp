@@ -1,4 +1,4 @@
-// figtrail's SQLite store. Layout and meaning of the schema: store/SCHEMA.md.
+// figtrail's SQLite store. Layout and meaning of the schema: README.md, "Database schema".
 #include <openssl/evp.h>
 #include <sqlite3.h>
 

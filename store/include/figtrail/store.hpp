@@ -3,7 +3,7 @@
 // provenance (source byte span, line, sentence, rule) on every figure; and an
 // audit that proves each stored span against the file on disk.
 //
-// The schema is documented for analysts in store/SCHEMA.md.
+// The schema is documented for analysts in README.md ("Database schema").
 #pragma once
 
 #include <cstdint>

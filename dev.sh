@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# figtrail's one entry point for people and CI.
+#   ./dev.sh run    install what is missing, build, ingest corpus/ into figtrail.db, print a summary
+#   ./dev.sh test   install what is missing, build, run the whole test suite (ctest)
+#   ./dev.sh build  install what is missing and build only
+# Works on a fresh Debian 12 machine as root (or with sudo).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian 12 packages figtrail builds and tests with.
+PACKAGES=(g++ cmake ninja-build pkg-config libicu-dev libre2-dev libutf8proc-dev libsqlite3-dev
+          libssl-dev catch2 libcli11-dev nlohmann-json3-dev)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  install_missing
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DBUILD_TESTING=ON >/dev/null
+  cmake --build build
+}
+
+case "${1:-}" in
+  run)
+    build
+    build/figtrail ingest --db figtrail.db corpus/
+    build/figtrail audit --db figtrail.db
+    ;;
+  test)
+    build
+    ctest --test-dir build --output-on-failure
+    ;;
+  build)
+    build
+    ;;
+  *)
+    echo "usage: ./dev.sh run|test|build" >&2
+    exit 2
+    ;;
+esac
