@@ -23,22 +23,13 @@ std::string ascii_lower(std::string_view text) {
 
 namespace {
 
-// Lexicon surfaces match their text exactly, or ignoring ASCII case when they
-// hold ASCII letters; whitespace inside a matched phrase may be any run of
-// spaces, so it is collapsed before comparing.
+// Lexicon surfaces match their text exactly, or ignoring ASCII case and
+// whitespace when they hold ASCII letters (`more  than`, `C $`).
 std::string comparable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  bool in_space = false;
   for (char c : text) {
-    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    if (space) {
-      if (!in_space) out.push_back(' ');
-      in_space = true;
-      continue;
-    }
-    in_space = false;
-    out.push_back(c);
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out.push_back(c);
   }
   return ascii_lower(out);
 }

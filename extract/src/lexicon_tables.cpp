@@ -57,6 +57,9 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"日元", Money, "JPY", Before},
     // ---- Chinese, before the number ----
     {"百分之", Percent, "%", Before},
+    {"千分之", Percent, "%", Before, -1},
+    {"万分之", Percent, "%", Before, -2},
+    {"萬分之", Percent, "%", Before, -2},
     // ---- Codes after the number: 5 USD ----
     {"USD", Money, "USD", After},
     {"RMB", Money, "CNY", After},
@@ -126,6 +129,10 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"renminbi", Money, "CNY", After},
     {"won", Money, "KRW", After},
     {"rupees", Money, "INR", After},
+    // ---- Symbols after the number, European style: 10 €. Not before a
+    // digit, where the symbol belongs to the next amount (2025 €5B).
+    {"€", Money, "EUR", After, 0, "0123456789"},
+    {"£", Money, "GBP", After, 0, "0123456789"},
     // ---- Percent, after the number ----
     {"%", Percent, "%", After},
     {"‰", Percent, "%", After, -1},
@@ -247,6 +254,9 @@ constexpr std::array<std::string_view, 3> kPerMarkers{"/", "per", "每"};
 // `～` and `－` arrive folded to `~` and `-`.
 constexpr std::array<std::string_view, 8> kRangeSeparators{"-", "–", "—", "~", "〜", "至", "到", "to"};
 
+// A minus sign before a number: -22.2%, 负3.9%. (`－` arrives folded to `-`.)
+constexpr std::array<std::string_view, 5> kNegativeSigns{"-", "−", "负", "負", "minus"};
+
 constexpr std::array<std::string_view, 4> kVaguePrefixes{"数", "數", "几", "幾"};
 
 constexpr std::array<std::string_view, 13> kCarryLinks{"→", "->", "⇒", "、", "和", "与", "與", "及", "/", "and", "or", "vs", "vs."};
@@ -255,7 +265,7 @@ constexpr std::array<std::string_view, 13> kCarryLinks{"→", "->", "⇒", "、"
 
 const Lexicon& default_lexicon() {
   static const Lexicon lexicon{kUnits, kMagnitudes, kQualifiers, kQualifierFillers, kPerNouns,
-                               kPerMarkers, kRangeSeparators, kVaguePrefixes, kCarryLinks};
+                               kPerMarkers, kRangeSeparators, kNegativeSigns, kVaguePrefixes, kCarryLinks};
   return lexicon;
 }
 

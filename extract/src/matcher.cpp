@@ -18,6 +18,7 @@ namespace {
 enum Group : int {
   kQualifierBefore = 1,
   kUnitBefore,
+  kSign,
   kNumber,
   kQualifierMid,
   kMagnitude,
@@ -67,6 +68,11 @@ std::string alternation(std::vector<std::string_view> words) {
         spaced += quoted[j];
       }
     }
+    // Tokenized text writes `C $ 16.4 million`: a space may split a
+    // dollar prefix from its country letters.
+    if (has_ascii_letter(words[i]) && spaced.size() > 2 && spaced.ends_with("\\$")) {
+      spaced.insert(spaced.size() - 2, "[ ]?");
+    }
     out += has_ascii_letter(words[i]) ? "(?i:" + spaced + ")" : spaced;
   }
   return out + ")";
@@ -101,25 +107,27 @@ std::string build_pattern(const Lexicon& lx) {
   }));
   const std::string fillers = alternation({lx.qualifier_fillers.begin(), lx.qualifier_fillers.end()});
   const std::string range = alternation({lx.range_separators.begin(), lx.range_separators.end()});
+  const std::string signs = alternation({lx.negative_signs.begin(), lx.negative_signs.end()});
   const std::string per_markers = alternation({lx.per_markers.begin(), lx.per_markers.end()});
   const std::string per_nouns = alternation(surfaces(lx.per_nouns, [](auto&) { return true; }));
 
   std::string p;
   p += "(?:(" + qualifier_before + ")" + sp + "(?:" + fillers + sp + ")?)?";     // 1
   p += "(?:(" + unit_before + ")" + sp + ")?";                                      // 2
-  p += number;                                                                      // 3
-  p += "(?:" + sp + "(" + qualifier_mid + "))?";                                    // 4
-  p += "(?:" + sp + "(" + magnitude + "))?";                                        // 5
-  p += "(?:(" + unit_after + ")?" + sp + "(" + range + ")" + sp +                   // 6, 7
-       "(?:(" + unit_before + ")" + sp + ")?" +                                     // 8
-       number +                                                                     // 9
-       "(?:" + sp + "(" + magnitude + "))?)?";                                      // 10
-  p += "(\\+)?";                                                                    // 11
-  p += "(?:" + sp + "(" + unit_after + "))?";                                       // 12
-  p += "(\\+)?";                                                                    // 13
-  p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 14, 15
-       ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 16
-  p += "(?:" + sp + "(" + qualifier_after + "))?";                                  // 17
+  p += "(?:(" + signs + ")" + sp + ")?";                                            // 3
+  p += number;                                                                      // 4
+  p += "(?:" + sp + "(" + qualifier_mid + "))?";                                    // 5
+  p += "(?:" + sp + "(" + magnitude + "))?";                                        // 6
+  p += "(?:(" + unit_after + ")?" + sp + "(" + range + ")" + sp +                   // 7, 8
+       "(?:(" + unit_before + ")" + sp + ")?" +                                     // 9
+       number +                                                                     // 10
+       "(?:" + sp + "(" + magnitude + "))?)?";                                      // 11
+  p += "(\\+)?";                                                                    // 12
+  p += "(?:" + sp + "(" + unit_after + "))?";                                       // 13
+  p += "(\\+)?";                                                                    // 14
+  p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 15, 16
+       ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 17
+  p += "(?:" + sp + "(" + qualifier_after + "))?";                                  // 18
   return p;
 }
 
@@ -192,8 +200,8 @@ FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<std::
 
 // The parts of a mention in text order; trimming the end clears parts from
 // the back.
-std::array<FoldedSpan*, 16> parts_in_order(Mention& m) {
-  return {&m.qualifier_before, &m.unit_before,      &m.number,       &m.qualifier_mid,
+std::array<FoldedSpan*, 17> parts_in_order(Mention& m) {
+  return {&m.qualifier_before, &m.unit_before,      &m.sign,         &m.number,       &m.qualifier_mid,
           &m.magnitude,        &m.unit_between,     &m.range_separator, &m.unit_before_high,
           &m.number_high,      &m.magnitude_high,   &m.plus,         &m.unit_after,
           &m.per_marker,       &m.per_magnitude,    &m.per_noun,     &m.qualifier_after};
@@ -245,11 +253,37 @@ struct Matcher::Impl {
     // Left edge: shed a glued qualifier or currency word (`turnover 5%`
     // reads `over`), then require the number itself to start cleanly.
     if (!empty(m.qualifier_before) && !edge_ok(doc, m.qualifier_before.begin)) m.qualifier_before = {};
-    if (!empty(m.unit_before) && !edge_ok(doc, m.unit_before.begin)) m.unit_before = m.qualifier_before = {};
-    if (!edge_ok(doc, m.number.begin)) return false;
+    if (!empty(m.unit_before) && !edge_ok(doc, m.unit_before.begin)) {
+      // `buys $10B` read as `s $` (S$): keep the longest unit word that
+      // ends where the match's did and starts cleanly (`$`).
+      m.qualifier_before = {};
+      const std::vector<std::string_view> words = surfaces(lexicon.units, [](const UnitWord& u) {
+        return u.position == Position::Before;
+      });
+      FoldedSpan shorter;
+      for (std::string_view w : words) {
+        const std::size_t end = m.unit_before.end;
+        if (w.size() >= end - m.unit_before.begin || w.size() <= shorter.end - shorter.begin) continue;
+        if (ascii_lower(t.substr(end - w.size(), w.size())) == ascii_lower(w) && edge_ok(doc, end - w.size())) {
+          shorter = {end - w.size(), end};
+        }
+      }
+      m.unit_before = shorter;
+    }
+    // A hyphen glued to a word is no minus sign (Llama-8B); `minus` must
+    // stand apart.
+    if (!empty(m.sign) && empty(m.unit_before) && !edge_ok(doc, m.sign.begin)) m.sign = {};
+    if (!empty(m.sign) && empty(m.unit_before) && m.sign.begin > 0 &&
+        is_ascii_alnum(static_cast<unsigned char>(t[m.sign.begin - 1]))) {
+      m.sign = {};
+    }
+    // A currency code names the number glued to it (USD115): the code's
+    // own left edge is the one to check.
+    const std::size_t core = !empty(m.sign) ? m.sign.begin : m.number.begin;
+    if (empty(m.unit_before) && !edge_ok(doc, core)) return false;
     m.span.begin = !empty(m.qualifier_before) ? m.qualifier_before.begin
                    : !empty(m.unit_before)    ? m.unit_before.begin
-                                              : m.number.begin;
+                                              : core;
 
     // A unit word that is the start of a longer word (元 in 二元化) is no unit.
     if (!empty(m.unit_after)) {
@@ -354,6 +388,7 @@ std::vector<Mention> Matcher::find(const Document& document) const {
     m.span = whole;
     m.qualifier_before = span_of(kQualifierBefore);
     m.unit_before = span_of(kUnitBefore);
+    m.sign = span_of(kSign);
     m.number = span_of(kNumber);
     m.qualifier_mid = span_of(kQualifierMid);
     m.magnitude = span_of(kMagnitude);

@@ -69,8 +69,9 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     Reading r;
     r.mention = &m;
     r.span = m.span;
-    const ParsedNumber low = parse_number(part(m.number));
+    ParsedNumber low = parse_number(part(m.number));
     if (!low.value) continue;
+    if (!empty(m.sign)) low.value->mantissa = -low.value->mantissa;
     const bool english_words = !part(m.number).empty() &&
                                ((part(m.number)[0] >= 'a' && part(m.number)[0] <= 'z') ||
                                 (part(m.number)[0] >= 'A' && part(m.number)[0] <= 'Z'));

@@ -3,7 +3,7 @@
 // One regular expression, generated from the Lexicon's tables and compiled
 // once, describes a mention:
 //
-//   [qualifier [filler]] [unit-before] number [mid-qualifier] [magnitude]
+//   [qualifier [filler]] [unit-before] [sign] number [mid-qualifier] [magnitude]
 //     [[unit] range-separator [unit-before] number [magnitude]]
 //     [+] [unit-after] [+] [per-marker [magnitude] [per-noun]] [qualifier-after]
 //
@@ -30,6 +30,7 @@ struct Mention {
   FoldedSpan span;  // the whole mention
   FoldedSpan qualifier_before;
   FoldedSpan unit_before;
+  FoldedSpan sign;           // a minus sign: -5%, 负3.9%
   FoldedSpan number;
   FoldedSpan qualifier_mid;  // 多 / 余 between number and magnitude
   FoldedSpan magnitude;

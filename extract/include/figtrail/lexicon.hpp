@@ -66,6 +66,8 @@ struct Lexicon {
   std::span<const std::string_view> per_markers;
   // Range separators between two numbers: `–`, `至`, `to`.
   std::span<const std::string_view> range_separators;
+  // Signs that make the number after them negative: `-`, 负, `minus`.
+  std::span<const std::string_view> negative_signs;
   // Words that make a Chinese numeral vague: 数十亿, 几百万 (not figures).
   std::span<const std::string_view> vague_prefixes;
   // Links along which a currency is carried to a neighbour: `→`, 、.
