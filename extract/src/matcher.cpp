@@ -68,9 +68,10 @@ std::string alternation(std::vector<std::string_view> words) {
         spaced += quoted[j];
       }
     }
-    // Tokenized text writes `C $ 16.4 million`: a space may split a
-    // dollar prefix from its country letters.
-    if (has_ascii_letter(words[i]) && spaced.size() > 2 && spaced.ends_with("\\$")) {
+    // Tokenized text writes `HK $ 10.05 billion`: a space may split a
+    // dollar prefix from its country letters, when there are two or more
+    // (`a $5 bill` is no Australian dollar).
+    if (has_ascii_letter(words[i]) && words[i].size() > 2 && spaced.ends_with("\\$")) {
       spaced.insert(spaced.size() - 2, "[ ]?");
     }
     out += has_ascii_letter(words[i]) ? "(?i:" + spaced + ")" : spaced;
