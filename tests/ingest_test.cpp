@@ -151,21 +151,22 @@ TEST_CASE("combining marks compose with their base character", "[ingest]") {
 TEST_CASE("Markdown link targets are blanked with the same length", "[ingest]") {
   const std::string link = "see [report 2025 at 52%](https://x.com/a/2024/99) now";
   const std::string result = blanked(link);
-  CHECK(result == "see [report 2025 at 52%]" + std::string(25, ' ') + " now");
+  CHECK(result == "see [report 2025 at 52%]" + std::string(24, ' ') + ") now");
   CHECK(result.size() == link.size());
   CHECK(result.find("52%") != std::string::npos);
   CHECK(result.find("2024") == std::string::npos);
 
-  CHECK(blanked("![chart 3](img/3.png \"Fig 3\")") == "![chart 3]" + std::string(19, ' '));
-  CHECK(blanked("[a](<x 1.html>) b") == "[a]" + std::string(12, ' ') + " b");
-  CHECK(blanked("[w](https://e.org/A_(1)) 2") == "[w]" + std::string(21, ' ') + " 2");
+  // The title is text a reader sees: it stays, only the URL goes.
+  CHECK(blanked("![chart 3](img/3.png \"Fig 3\")") == "![chart 3]" + std::string(11, ' ') + "\"Fig 3\")");
+  CHECK(blanked("[a](<x 1.html>) b") == "[a]" + std::string(11, ' ') + ") b");
+  CHECK(blanked("[w](https://e.org/A_(1)) 2") == "[w]" + std::string(20, ' ') + ") 2");
   CHECK(blanked("go <https://a.com/1> now") == "go " + std::string(17, ' ') + " now");
   CHECK(blanked("x <b>1</b>") == "x <b>1</b>");
 }
 
 TEST_CASE("Markdown reference definitions lose their URL, footnotes stay", "[ingest]") {
   CHECK(blanked("[id]: http://e.com/5 \"Title 6\"\nText 7") ==
-        "[id]:" + std::string(25, ' ') + "\nText 7");
+        "[id]:" + std::string(16, ' ') + "\"Title 6\"\nText 7");
   CHECK(blanked("  [r2]: <http://e.com/5>\r\n") == "  [r2]:" + std::string(17, ' ') + "\r\n");
   CHECK(blanked("[^1]: grew 5%") == "[^1]: grew 5%");
   CHECK(blanked("[Note]: sales rose 5%") == "[Note]: sales rose 5%");  // prose, not a definition

@@ -87,30 +87,37 @@ Scan scan_destination(std::string_view text, std::size_t at) {
   return {depth == 0, i};
 }
 
-// The `(url "title")` after `](` at `open` (the '(' position).
-Scan scan_inline_target(std::string_view text, std::size_t open) {
+// The `(url "title")` after `](` at `open` (the '(' position). `url_end`
+// is where the destination ends: only the URL is blanked, a title is text
+// a reader sees, so it is scanned like the link text.
+struct InlineTarget {
+  Scan scan;
+  std::size_t url_end = 0;
+};
+
+InlineTarget scan_inline_target(std::string_view text, std::size_t open) {
   std::size_t at = skip_blanks(text, open + 1);
   const Scan destination = scan_destination(text, at);
-  if (!destination.matched) return destination;
+  if (!destination.matched) return {destination, destination.end};
   at = skip_blanks(text, destination.end);
   if (at < text.size() && at > destination.end &&
       (text[at] == '"' || text[at] == '\'' || text[at] == '(')) {
     const Scan title = scan_title(text, at);
-    if (!title.matched) return title;
+    if (!title.matched) return {title, destination.end};
     at = skip_blanks(text, title.end);
   }
-  if (at < text.size() && text[at] == ')') return {true, at + 1};
-  return {false, at};
+  if (at < text.size() && text[at] == ')') return {{true, at + 1}, destination.end};
+  return {{false, at}, destination.end};
 }
 
-// Inline links and images: `[text](url "title")` keeps `[text]`.
+// Inline links and images: `[text](url "title")` keeps `[text]` and the title.
 void blank_inline_links(std::string& text) {
   std::size_t at = 0;
   while ((at = text.find("](", at)) != std::string::npos) {
     const std::size_t open = at + 1;
-    const Scan target = scan_inline_target(text, open);
-    if (target.matched) blank(text, open, target.end);
-    at = target.end > open ? target.end : open + 1;
+    const InlineTarget target = scan_inline_target(text, open);
+    if (target.scan.matched) blank(text, open, target.url_end);
+    at = target.scan.end > open ? target.scan.end : open + 1;
   }
 }
 
@@ -133,8 +140,8 @@ void blank_autolinks(std::string& text) {
   }
 }
 
-// The part of a reference definition line `[id]: url "title"` (up to three
-// spaces of indent) after the colon, as [begin, end) within the line; an
+// The URL of a reference definition line `[id]: url "title"` (up to three
+// spaces of indent), as [begin, end) within the line; an
 // empty range if the line is no definition. Footnotes `[^1]: ...` are prose.
 Range reference_target(std::string_view line) {
   std::size_t at = 0;
@@ -156,8 +163,9 @@ Range reference_target(std::string_view line) {
     if (title.matched) rest = skip_blanks(line, title.end);
   }
   // Anything else on the line makes it prose, e.g. "[Note]: sales rose 5%".
+  // Of a definition, only the URL is blanked; its title stays text.
   const bool whole_line = rest == line.size() || (rest + 1 == line.size() && line[rest] == '\r');
-  return whole_line ? Range{target, rest} : Range{};
+  return whole_line ? Range{target, destination.end} : Range{};
 }
 
 void blank_reference_definitions(std::string& text) {

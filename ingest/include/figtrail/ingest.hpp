@@ -80,10 +80,10 @@ enum class SourceFormat { PlainText, Markdown };
 [[nodiscard]] FoldedText fold_utf8(std::string_view source);
 
 // Replaces with spaces of the same byte length (so the OffsetMap stays valid)
-// the `(url "title")` of every inline Markdown link or image `[text](url)`,
-// every autolink `<http://...>`, the part after the colon of a reference
-// definition line `[id]: url "title"`, and bare http://, https:// and www.
-// URLs, so digits inside URLs are never read as figures; link text stays.
+// the `(url` of every inline Markdown link or image `[text](url "title")`,
+// every autolink `<http://...>`, the URL of a reference definition line
+// `[id]: url "title"`, and bare http://, https:// and www. URLs, so digits
+// inside URLs are never read as figures; link text and titles stay.
 // Linear time.
 void blank_markdown_link_targets(std::string& folded);
 
