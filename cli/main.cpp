@@ -29,6 +29,13 @@ constexpr int kExitUsage = 2;
 
 void report(std::string_view message) { std::cerr << "figtrail: " << message << '\n'; }
 
+// "1 document", "2 documents".
+std::string count_of(std::int64_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string mismatches_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " mismatch" : " mismatches"); }
+
 // Files found when walking a directory; files named on the command line are
 // read whatever their name.
 bool is_document_name(const fs::path& path) {
@@ -135,7 +142,12 @@ int run_extract(const std::vector<std::string>& paths) {
       ++failed;
       continue;
     }
-    for (const figtrail::Figure& f : figtrail::extract_figures(*doc)) print_jsonl(figure_json(path, f));
+    try {
+      for (const figtrail::Figure& f : figtrail::extract_figures(*doc)) print_jsonl(figure_json(path, f));
+    } catch (const std::exception& e) {
+      report(path + ": cannot extract (" + e.what() + ")");
+      ++failed;
+    }
   }
   return failed > 0 ? kExitInputFailed : kExitOk;
 }
@@ -168,14 +180,19 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
       report(e.what());
       db.record_error(run, path, e.what());
       ++summary.documents_failed;
+    } catch (const std::exception& e) {
+      const std::string message = path + ": cannot extract (" + e.what() + ")";
+      report(message);
+      db.record_error(run, path, message);
+      ++summary.documents_failed;
     }
   }
   db.finish_run(run, summary);
 
   std::cout << "run " << run << ": " << summary.documents_stored << " stored, " << summary.documents_unchanged
-            << " unchanged, " << summary.documents_failed << " failed, " << summary.figures_stored
-            << " figures stored\n";
-  std::cout << "database " << db_path << ": " << db.document_count() << " documents";
+            << " unchanged, " << summary.documents_failed << " failed, " << count_of(summary.figures_stored, "figure")
+            << " stored\n";
+  std::cout << "database " << db_path << ": " << count_of(db.document_count(), "document");
   for (const auto& [kind, count] : db.figure_counts_by_kind()) std::cout << ", " << count << ' ' << kind;
   std::cout << '\n';
   return summary.documents_failed > 0 ? kExitInputFailed : kExitOk;
@@ -196,11 +213,11 @@ std::string decimal_text(const std::optional<figtrail::Decimal>& d) { return d ?
 int run_export(const std::string& db_path, const std::string& format, const std::string& kind_name) {
   std::optional<figtrail::Kind> kind;
   if (!kind_name.empty()) kind = figtrail::kind_from_string(kind_name);
-  if (!db_path.empty() && !fs::exists(db_path)) {
+  if (!fs::exists(db_path)) {
     report(db_path + ": no such database");
     return kExitInputFailed;
   }
-  const figtrail::Database db = figtrail::Database::open(db_path);
+  const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
   const auto figures = db.figures(kind);
   if (format == "csv") {
     std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,byte_start,byte_end,line,rule,"
@@ -229,11 +246,12 @@ int run_audit(const std::string& db_path) {
     report(db_path + ": no such database");
     return kExitInputFailed;
   }
-  const figtrail::Database db = figtrail::Database::open(db_path);
+  const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
   const figtrail::AuditReport audit = db.audit();
   for (const std::string& mismatch : audit.mismatches) std::cout << "MISMATCH " << mismatch << '\n';
-  std::cout << "audit: " << audit.documents_checked << " documents, " << audit.figures_checked
-            << " figures checked, " << audit.mismatches.size() << " mismatches\n";
+  std::cout << "audit: " << count_of(audit.documents_checked, "document") << ", "
+            << count_of(audit.figures_checked, "figure") << " checked, "
+            << mismatches_text(audit.mismatches.size()) << '\n';
   return audit.ok() ? kExitOk : kExitInputFailed;
 }
 
@@ -246,26 +264,40 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string db_path = "figtrail.db";
+  const CLI::Validator kNotEmpty(
+      [](std::string& value) { return value.empty() ? std::string("must not be empty") : std::string(); },
+      "NOT EMPTY");
   std::vector<std::string> paths;
   std::string format = "jsonl";
   std::string kind;
 
   CLI::App* ingest = app.add_subcommand("ingest", "Extract figures from files or directories into the database");
-  ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
   ingest->add_option("paths", paths, "Files or directories (walked recursively for .txt/.md)")->required();
 
   CLI::App* extract = app.add_subcommand("extract", "Print the figures of files as JSON Lines (no database)");
   extract->add_option("paths", paths, "Files or directories")->required();
 
   CLI::App* exporter = app.add_subcommand("export", "Print stored figures (JSON Lines or CSV)");
-  exporter->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  exporter->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
   exporter->add_option("--format", format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
   exporter->add_option("--kind", kind, "Only this kind")
       ->check(CLI::IsMember({"money", "percent", "multiple", "quantity", "count"}));
 
   CLI::App* audit = app.add_subcommand("audit", "Prove every stored figure against its source file");
-  audit->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  audit->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
 
+  // CLI11 would call an unknown first word "a missing subcommand": name it.
+  if (argc > 1) {
+    const std::string first = argv[1];
+    const bool known = first == "ingest" || first == "extract" || first == "export" || first == "audit" ||
+                       first == "--help" || first == "-h" || first == "--version";
+    if (!known) {
+      report((first.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + first +
+             "' (commands: ingest, extract, export, audit; see figtrail --help)");
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -275,7 +307,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    report(std::string(e.what()) + " (see figtrail --help)");
     return kExitUsage;
   }
 

@@ -1,10 +1,6 @@
 // End-to-end tests of the figtrail command line: the real binary
 // (FIGTRAIL_BINARY) runs as a child process in a fresh temporary directory;
 // its stdout, stderr and exit status are checked exactly.
-//
-// Tests tagged [!mayfail] state behaviour the CLI should have but does not
-// yet (see the comment on each); they report their failures without failing
-// the run.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -385,11 +381,10 @@ TEST_CASE("usage errors exit 2 with a message on stderr and nothing on stdout", 
   CHECK_FALSE(fs::exists(box / "x.db"));
 }
 
-// Known bug: usage errors are printed by CLI11 (app.exit in cli/main.cpp)
-// without the "figtrail: " prefix every other message has, and an unknown
-// option or subcommand at the top level is reported as "A subcommand is
-// required" instead of naming the unexpected argument.
-TEST_CASE("usage errors are prefixed and name the offending argument", "[cli][!mayfail]") {
+// Former bug: usage errors were printed by CLI11 without the "figtrail: "
+// prefix, and an unknown first word was reported as "A subcommand is
+// required" instead of being named.
+TEST_CASE("usage errors are prefixed and name the offending argument", "[cli]") {
   Sandbox box;
   const Result bad_format = box.run({"export", "--format", "xml"});
   CHECK(bad_format.status == 2);
@@ -707,7 +702,7 @@ TEST_CASE("re-ingest: unchanged files are skipped, a changed file is replaced", 
   CHECK(changed.status == 0);
   CHECK(changed.err.empty());
   CHECK(changed.out ==
-        "run 3: 1 stored, 1 unchanged, 0 failed, 1 figures stored\n"
+        "run 3: 1 stored, 1 unchanged, 0 failed, 1 figure stored\n"
         "database t.db: 2 documents, 2 money, 3 percent\n");
   const Result third_export = box.run({"export", "--db", "t.db"});
   CHECK(third_export.status == 0);
@@ -730,8 +725,8 @@ TEST_CASE("ingest stores the good inputs of a batch and exits 1 for the bad ones
         "figtrail: missing.txt: no such file or directory\n"
         "figtrail: empty.txt: file is empty\n");
   CHECK(r.out ==
-        "run 1: 1 stored, 0 unchanged, 2 failed, 1 figures stored\n"
-        "database t.db: 1 documents, 1 percent\n");
+        "run 1: 1 stored, 0 unchanged, 2 failed, 1 figure stored\n"
+        "database t.db: 1 document, 1 percent\n");
   const Result exported = box.run({"export", "--db", "t.db"});
   CHECK(exported.status == 0);
   check_figures(jsonl(exported.out), "good.txt",
@@ -744,15 +739,15 @@ TEST_CASE("ingest without --db writes figtrail.db in the current directory", "[c
   const Result r = box.run({"ingest", "a.txt"});
   CHECK(r.status == 0);
   CHECK(r.out ==
-        "run 1: 1 stored, 0 unchanged, 0 failed, 1 figures stored\n"
-        "database figtrail.db: 1 documents, 1 percent\n");
+        "run 1: 1 stored, 0 unchanged, 0 failed, 1 figure stored\n"
+        "database figtrail.db: 1 document, 1 percent\n");
   CHECK(fs::exists(box / "figtrail.db"));
   const Result exported = box.run({"export"});
   CHECK(exported.status == 0);
   CHECK(jsonl(exported.out).size() == 1);
   const Result audit = box.run({"audit"});
   CHECK(audit.status == 0);
-  CHECK(audit.out == "audit: 1 documents, 1 figures checked, 0 mismatches\n");
+  CHECK(audit.out == "audit: 1 document, 1 figure checked, 0 mismatches\n");
 }
 
 // ===========================================================================
@@ -778,7 +773,7 @@ TEST_CASE("audit proves a fresh ingest, then names changed and missing files", "
   CHECK(after_change.status == 1);
   CHECK(after_change.out ==
         "MISMATCH reports/a.txt: file changed since ingestion (sha256 ac7e44710fde\u2026 now 805e14e2cc17\u2026)\n"
-        "audit: 2 documents, 3 figures checked, 1 mismatches\n");
+        "audit: 2 documents, 3 figures checked, 1 mismatch\n");
 
   // Restored: the audit passes again.
   box.write("reports/a.txt", kReportA);
@@ -791,7 +786,7 @@ TEST_CASE("audit proves a fresh ingest, then names changed and missing files", "
   CHECK(after_delete.status == 1);
   CHECK(after_delete.out ==
         "MISMATCH reports/b.md: file is missing\n"
-        "audit: 2 documents, 4 figures checked, 1 mismatches\n");
+        "audit: 2 documents, 4 figures checked, 1 mismatch\n");
 }
 
 // ===========================================================================
@@ -854,11 +849,9 @@ TEST_CASE("audit and export of a database that does not exist", "[cli][store][er
   CHECK_FALSE(fs::exists(box / "figtrail.db"));
 }
 
-// Known bug: cli/main.cpp accepts `--db ""`. SQLite opens "" as a private
-// temporary database, so ingest reports success for figures stored nowhere
-// and export prints nothing with exit 0. An empty --db should be a usage
-// error (exit 2).
-TEST_CASE("an empty --db is a usage error", "[cli][store][!mayfail]") {
+// Former bug: `--db ""` was accepted; SQLite opens "" as a private temporary
+// database, so ingest reported success for figures stored nowhere.
+TEST_CASE("an empty --db is a usage error", "[cli][store]") {
   Sandbox box;
   box.write("a.txt", "Up 5%.\n");
   const Result ingest = box.run({"ingest", "--db", "", "a.txt"});
@@ -867,11 +860,10 @@ TEST_CASE("an empty --db is a usage error", "[cli][store][!mayfail]") {
   CHECK(exported.status == 2);
 }
 
-// Known bug: audit (and export) open the database read-write and create the
-// schema in any blank file, so `audit --db empty-file` turns a 0-byte file
-// into a 40 KB figtrail database and reports "0 documents" with exit 0. A
-// read-only command should not write to the file it reads.
-TEST_CASE("audit does not write into the file it audits", "[cli][audit][!mayfail]") {
+// Former bug: audit (and export) opened the database read-write and created
+// the schema in any blank file. A read-only command must not write to the
+// file it reads.
+TEST_CASE("audit does not write into the file it audits", "[cli][audit]") {
   Sandbox box;
   box.write("blank.db", "");
   const Result r = box.run({"audit", "--db", "blank.db"});

@@ -349,15 +349,25 @@ struct Database::Impl {
 
   // Creates the schema in a new file; refuses files that are not figtrail's
   // before writing anything to them.
-  void ensure_schema() {
-    Identity identity;
+  Identity identify() {
     try {
-      identity = read_identity(connection);
+      return read_identity(connection);
     } catch (const SqlFailure& failure) {
       // SQLite reads the header on the first statement; a text file fails here.
       if (failure.code() == SQLITE_NOTADB) throw StoreError(name() + ": not a SQLite database");
       throw;
     }
+  }
+
+  // For read-only use: the file must already be a figtrail database.
+  void check_schema() {
+    const Identity identity = identify();
+    if (identity.blank()) throw StoreError(name() + ": not a figtrail database (it is empty)");
+    check_identity(identity);
+  }
+
+  void ensure_schema() {
+    Identity identity = identify();
     if (identity.blank()) {
       Transaction transaction(connection);
       identity = read_identity(connection);  // another process may have created it meanwhile
@@ -371,6 +381,10 @@ struct Database::Impl {
       }
       transaction.commit();
     }
+    check_identity(identity);
+  }
+
+  void check_identity(const Identity& identity) const {
     if (identity.application_id != kApplicationId) {
       throw StoreError(name() + ": not a figtrail database (application_id " +
                        hex32(identity.application_id) + ", figtrail's is " +
@@ -582,11 +596,12 @@ Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 Database::~Database() = default;
 
-Database Database::open(const std::filesystem::path& path) {
+Database Database::open(const std::filesystem::path& path, Mode mode) {
   const std::string name = path.string();
+  const bool read_only = mode == Mode::ReadOnly;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      name.c_str(), &raw, read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   DbHandle db(raw);  // owns the handle even when opening failed
   if (rc != SQLITE_OK) {
     throw StoreError(name + ": cannot open database (" +
@@ -594,6 +609,10 @@ Database Database::open(const std::filesystem::path& path) {
   }
   sqlite3_busy_timeout(raw, 5000);
   auto impl = std::make_unique<Impl>(name, std::move(db));
+  if (read_only) {
+    impl->check_schema();
+    return Database(std::move(impl));
+  }
   impl->ensure_schema();
   // Only now, with the file known to be figtrail's: WAL is persistent in the file.
   impl->connection.exec("PRAGMA journal_mode = WAL", "switch to WAL mode");

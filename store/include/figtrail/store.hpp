@@ -70,7 +70,11 @@ class Database {
   // StoreError if the file is not a SQLite database, or is one that is not
   // figtrail's (has tables but no figtrail schema marker), or cannot be
   // created.
-  static Database open(const std::filesystem::path& path);
+  //
+  // ReadOnly opens an existing figtrail database without ever writing to it
+  // (for export and audit); a blank file is then "not a figtrail database".
+  enum class Mode { ReadWrite, ReadOnly };
+  static Database open(const std::filesystem::path& path, Mode mode = Mode::ReadWrite);
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
