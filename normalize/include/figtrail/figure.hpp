@@ -51,6 +51,21 @@ struct Figure {
   std::string rule;      // name of the rule that matched
   std::size_t line = 0;  // 1-based line of source.begin
   std::string sentence;  // original text of the sentence holding the figure
+
+  // The time the figure is about (FIGURES.md, "Period"): "2025", "2026Q1",
+  // "2025H2", "FY2026", "FY2026Q2", "2026-2028", "TTM"; "" when the text
+  // gives none. `projection` when it is a target (`by 2033`, 到2033年).
+  std::string period;
+  bool projection = false;
+
+  // Money only: the amount in US dollars, and the rate used (units of the
+  // figure's currency per US dollar, an annual average of `fx_year`), so an
+  // auditor can redo the division. USD figures have rate 1.
+  std::optional<double> value_usd;  // for a range: low_usd and high_usd
+  std::optional<double> low_usd;
+  std::optional<double> high_usd;
+  std::optional<double> fx_rate;
+  int fx_year = 0;
 };
 
 }  // namespace figtrail
