@@ -80,7 +80,7 @@ TEST_CASE("every unit word of the lexicon gives its unit", "[normalize][lexicon]
     REQUIRE(found.size() == 1);
     CHECK(found[0].kind == unit.kind);
     CHECK(found[0].unit == std::string(unit.unit));
-    CHECK(found[0].value == figtrail::Decimal{7, unit.exponent});
+    CHECK(found[0].value == figtrail::Decimal{7 * unit.factor, unit.exponent});
   }
 }
 

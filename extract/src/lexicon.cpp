@@ -43,7 +43,8 @@ bool same_surface(std::string_view surface, std::string_view text) {
 
 const UnitWord* Lexicon::unit(std::string_view surface, Position position) const {
   for (const UnitWord& word : units) {
-    if (word.position == position && same_surface(word.surface, surface)) return &word;
+    if (word.position != position) continue;
+    if (word.folds_case() ? same_surface(word.surface, surface) : word.surface == surface) return &word;
   }
   return nullptr;
 }

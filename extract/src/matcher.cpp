@@ -48,16 +48,23 @@ constexpr std::string_view kEnglishNumberWords =
     "five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)";
 
-std::string alternation(std::vector<std::string_view> words) {
+// A lexicon surface and whether it matches regardless of ASCII case.
+struct Surface {
+  std::string_view text;
+  bool fold_case;
+  bool operator==(const Surface&) const = default;
+};
+
+std::string alternation(std::vector<Surface> words) {
   // Longest first: RE2 takes the first alternative that matches (万亿 before 万).
-  std::sort(words.begin(), words.end(), [](std::string_view a, std::string_view b) {
-    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  std::sort(words.begin(), words.end(), [](const Surface& a, const Surface& b) {
+    return a.text.size() != b.text.size() ? a.text.size() > b.text.size() : a.text < b.text;
   });
   words.erase(std::unique(words.begin(), words.end()), words.end());
   std::string out = "(?:";
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (i > 0) out += '|';
-    std::string quoted = RE2::QuoteMeta(words[i]);
+    std::string quoted = RE2::QuoteMeta(words[i].text);
     // A space inside a phrase ("more than") matches any run of spaces.
     std::string spaced;
     for (std::size_t j = 0; j < quoted.size(); ++j) {
@@ -71,20 +78,32 @@ std::string alternation(std::vector<std::string_view> words) {
     // Tokenized text writes `HK $ 10.05 billion`: a space may split a
     // dollar prefix from its country letters, when there are two or more
     // (`a $5 bill` is no Australian dollar).
-    if (has_ascii_letter(words[i]) && words[i].size() > 2 && spaced.ends_with("\\$")) {
+    if (has_ascii_letter(words[i].text) && words[i].text.size() > 2 && spaced.ends_with("\\$")) {
       spaced.insert(spaced.size() - 2, "[ ]?");
     }
-    out += has_ascii_letter(words[i]) ? "(?i:" + spaced + ")" : spaced;
+    out += words[i].fold_case ? "(?i:" + spaced + ")" : spaced;
   }
   return out + ")";
 }
 
+bool folds_case(const UnitWord& unit) { return unit.folds_case(); }
+template <typename Row>
+bool folds_case(const Row& row) {
+  return has_ascii_letter(row.surface);
+}
+
 template <typename Rows, typename Pick>
-std::vector<std::string_view> surfaces(const Rows& rows, Pick pick) {
-  std::vector<std::string_view> out;
+std::vector<Surface> surfaces(const Rows& rows, Pick pick) {
+  std::vector<Surface> out;
   for (const auto& row : rows) {
-    if (pick(row)) out.push_back(row.surface);
+    if (pick(row)) out.push_back({row.surface, folds_case(row)});
   }
+  return out;
+}
+
+std::vector<Surface> plain(std::span<const std::string_view> words) {
+  std::vector<Surface> out;
+  for (std::string_view w : words) out.push_back({w, has_ascii_letter(w)});
   return out;
 }
 
@@ -106,10 +125,10 @@ std::string build_pattern(const Lexicon& lx) {
   const std::string qualifier_after = alternation(surfaces(lx.qualifiers, [](const QualifierWord& q) {
     return q.position == Position::After && q.surface != "+";
   }));
-  const std::string fillers = alternation({lx.qualifier_fillers.begin(), lx.qualifier_fillers.end()});
-  const std::string range = alternation({lx.range_separators.begin(), lx.range_separators.end()});
-  const std::string signs = alternation({lx.negative_signs.begin(), lx.negative_signs.end()});
-  const std::string per_markers = alternation({lx.per_markers.begin(), lx.per_markers.end()});
+  const std::string fillers = alternation(plain(lx.qualifier_fillers));
+  const std::string range = alternation(plain(lx.range_separators));
+  const std::string signs = alternation(plain(lx.negative_signs));
+  const std::string per_markers = alternation(plain(lx.per_markers));
   const std::string per_nouns = alternation(surfaces(lx.per_nouns, [](auto&) { return true; }));
 
   std::string p;
@@ -187,25 +206,27 @@ bool starts_with_any(std::string_view text, std::string_view chars_utf8) {
 
 // The longest of `words` that stands at `pos` and ends on a clean edge;
 // ASCII letters compare case-insensitively. Empty when none does.
-FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<std::string_view>& words) {
+FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<Surface>& words) {
   const std::string_view text = doc.folded.text;
   FoldedSpan best;
-  for (std::string_view w : words) {
-    if (pos + w.size() > text.size() || w.size() <= best.end - best.begin) continue;
-    if (ascii_lower(text.substr(pos, w.size())) == ascii_lower(w) && edge_ok(doc, pos + w.size())) {
-      best = {pos, pos + w.size()};
-    }
+  for (const Surface& w : words) {
+    const std::size_t n = w.text.size();
+    if (pos + n > text.size() || n <= best.end - best.begin) continue;
+    const std::string_view here = text.substr(pos, n);
+    const bool same = w.fold_case ? ascii_lower(here) == ascii_lower(w.text) : here == w.text;
+    if (same && edge_ok(doc, pos + n)) best = {pos, pos + n};
   }
   return best;
 }
 
 // The parts of a mention in text order; trimming the end clears parts from
 // the back.
-std::array<FoldedSpan*, 17> parts_in_order(Mention& m) {
+std::array<FoldedSpan*, 18> parts_in_order(Mention& m) {
   return {&m.qualifier_before, &m.unit_before,      &m.sign,         &m.number,       &m.qualifier_mid,
           &m.magnitude,        &m.unit_between,     &m.range_separator, &m.unit_before_high,
           &m.number_high,      &m.magnitude_high,   &m.plus,         &m.unit_after,
-          &m.per_marker,       &m.per_magnitude,    &m.per_noun,     &m.qualifier_after};
+          &m.per_marker,       &m.per_magnitude,    &m.per_noun,     &m.qualifier_after,
+          &m.counted_noun};
 }
 
 std::size_t last_end(Mention& m) {
@@ -217,9 +238,14 @@ std::size_t last_end(Mention& m) {
 }
 
 // A Chinese numeral needs a digit or a leading 十/百/千 (千亿 is 1e11); a bare
-// 万 or 亿 is a word, not a number. Vague amounts (数十亿, 几百万) are dropped.
-bool chinese_numeral_ok(std::string_view text, std::string_view number, std::size_t number_begin,
-                        const Lexicon& lx) {
+// 万 or 亿 is a word, not a number. Vague amounts (数十亿, 几百万) and
+// ordinals (第七, 第3) are dropped.
+bool number_ok(std::string_view text, std::string_view number, std::size_t number_begin, const Lexicon& lx) {
+  for (std::string_view vague : lx.vague_prefixes) {
+    if (number_begin >= vague.size() && text.substr(number_begin - vague.size(), vague.size()) == vague) {
+      return false;
+    }
+  }
   const auto first = static_cast<unsigned char>(number.front());
   if (first < 0x80) return true;  // Arabic or English
   bool has_digit = false;
@@ -227,13 +253,63 @@ bool chinese_numeral_ok(std::string_view text, std::string_view number, std::siz
     if (kChineseDigitChars.find(number.substr(i, 3)) != std::string_view::npos) has_digit = true;
   }
   const bool leading_unit = starts_with_any(number, "十百千拾佰仟");
-  if (!has_digit && !leading_unit) return false;
-  for (std::string_view vague : lx.vague_prefixes) {
-    if (number_begin >= vague.size() && text.substr(number_begin - vague.size(), vague.size()) == vague) {
-      return false;
-    }
+  return has_digit || leading_unit;
+}
+
+bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// A calendar year (1900–2099 written as four plain digits) counts nothing:
+// `in 2026 companies` is a date, not 2026 companies.
+bool is_year_like(std::string_view number) {
+  return number.size() == 4 && (number.substr(0, 2) == "19" || number.substr(0, 2) == "20") &&
+         std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The noun phrase a bare English number counts: up to four words after
+// `pos`, the last of them a plural (`organizations`, `cos`) or an acronym
+// (`GPU`, `GPUs`); the ones before it modifiers (`new data center plans`).
+// A function word, punctuation or a line end first means no count.
+FoldedSpan counted_noun_after(const Document& doc, std::size_t number_begin, std::size_t pos, const Lexicon& lx) {
+  const std::string_view t = doc.folded.text;
+  // A number glued to a word before it is part of a name (昇腾950 DT).
+  if (number_begin > 0) {
+    std::size_t lead = number_begin - 1;
+    while (lead > 0 && (static_cast<unsigned char>(t[lead]) & 0xC0) == 0x80) --lead;
+    const auto c = static_cast<unsigned char>(t[lead]);
+    if (is_ascii_alnum(c) || (c >= 0xE4 && c <= 0xE9)) return {};
   }
-  return true;
+  // A number right after a capitalised word is part of a name (`Am Law 100
+  // firms`, `Fortune 500 companies`, `Microsoft 365 users`), not a count.
+  if (number_begin >= 2 && t[number_begin - 1] == ' ') {
+    std::size_t w = number_begin - 1;
+    while (w > 0 && is_alpha(static_cast<unsigned char>(t[w - 1]))) --w;
+    if (w < number_begin - 1 && t[w] >= 'A' && t[w] <= 'Z') return {};
+  }
+  std::size_t at = pos;
+  if (at < t.size() && t[at] == ' ') ++at;
+  const std::size_t begin = at;
+  for (int words = 0; words < 4; ++words) {
+    std::size_t end = at;
+    while (end < t.size() && (is_alpha(static_cast<unsigned char>(t[end])) ||
+                              (t[end] == '-' && end > at && end + 1 < t.size() &&
+                               is_alpha(static_cast<unsigned char>(t[end + 1]))))) {
+      ++end;
+    }
+    if (end == at || !edge_ok(doc, end)) return {};
+    const std::string_view word = t.substr(at, end - at);
+    const std::string lower = ascii_lower(word);
+    if (std::find(lx.count_stopwords.begin(), lx.count_stopwords.end(), lower) != lx.count_stopwords.end()) return {};
+    if (lx.unit(word, Position::After) != nullptr) return {};  // a unit, not a counted thing
+    const std::string_view stem = word.back() == 's' ? word.substr(0, word.size() - 1) : word;
+    const bool acronym = stem.size() >= 2 && stem.size() <= 6 &&
+                         std::all_of(stem.begin(), stem.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    const bool plural = word.size() >= 3 && word.back() == 's' && word[word.size() - 2] != 's' &&
+                        std::all_of(word.begin() + 1, word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (acronym || plural) return {begin, end};
+    if (end >= t.size() || t[end] != ' ') return {};
+    at = end + 1;
+  }
+  return {};
 }
 
 }  // namespace
@@ -249,7 +325,7 @@ struct Matcher::Impl {
   // Applies the boundary and lexicon checks to a raw match; false drops it.
   bool validate(const Document& doc, Mention& m) const {
     const std::string& t = doc.folded.text;
-    if (!chinese_numeral_ok(t, slice(t, m.number), m.number.begin, lexicon)) return false;
+    if (!number_ok(t, slice(t, m.number), m.number.begin, lexicon)) return false;
 
     // Left edge: shed a glued qualifier or currency word (`turnover 5%`
     // reads `over`), then require the number itself to start cleanly.
@@ -258,16 +334,14 @@ struct Matcher::Impl {
       // `buys $10B` read as `s $` (S$): keep the longest unit word that
       // ends where the match's did and starts cleanly (`$`).
       m.qualifier_before = {};
-      const std::vector<std::string_view> words = surfaces(lexicon.units, [](const UnitWord& u) {
-        return u.position == Position::Before;
-      });
       FoldedSpan shorter;
-      for (std::string_view w : words) {
+      for (const UnitWord& u : lexicon.units) {
         const std::size_t end = m.unit_before.end;
-        if (w.size() >= end - m.unit_before.begin || w.size() <= shorter.end - shorter.begin) continue;
-        if (ascii_lower(t.substr(end - w.size(), w.size())) == ascii_lower(w) && edge_ok(doc, end - w.size())) {
-          shorter = {end - w.size(), end};
+        const std::size_t n = u.surface.size();
+        if (u.position != Position::Before || n >= end - m.unit_before.begin || n <= shorter.end - shorter.begin) {
+          continue;
         }
+        if (lexicon.unit(t.substr(end - n, n), Position::Before) == &u && edge_ok(doc, end - n)) shorter = {end - n, end};
       }
       m.unit_before = shorter;
     }
@@ -295,19 +369,25 @@ struct Matcher::Impl {
         m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
       }
     }
-    // A magnitude letter may be the first letter of a word instead (`7 KRW`,
-    // `per month`): the regex prefers the magnitude, the words decide.
-    if (!empty(m.magnitude) && empty(m.unit_after) && !edge_ok(doc, m.magnitude.end)) {
-      const std::vector<std::string_view> words = surfaces(lexicon.units, [](const UnitWord& u) {
+    // A magnitude may be the start of a unit word instead (`7 KRW`, `7 TWD`,
+    // 7千瓦时): the regex prefers the magnitude, the longest word decides.
+    // The magnitude to look at is the last one: a range's high end's.
+    FoldedSpan& last_magnitude = empty(m.number_high) ? m.magnitude : m.magnitude_high;
+    if (!empty(last_magnitude)) {
+      const std::vector<Surface> words = surfaces(lexicon.units, [](const UnitWord& u) {
         return u.position == Position::After;
       });
-      if (const FoldedSpan word = word_at(doc, m.magnitude.begin, words); !empty(word)) {
+      const std::size_t reach = std::max(last_magnitude.end, m.unit_after.end);
+      if (const FoldedSpan word = word_at(doc, last_magnitude.begin, words); !empty(word) && word.end >= reach) {
         m.unit_after = word;
-        m.magnitude = m.plus = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+        last_magnitude = {};
+        for (FoldedSpan* later : {&m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun, &m.qualifier_after}) {
+          if (later->begin < word.end) *later = {};
+        }
       }
     }
     if (!empty(m.per_magnitude) && empty(m.per_noun) && !edge_ok(doc, m.per_magnitude.end)) {
-      const std::vector<std::string_view> nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
+      const std::vector<Surface> nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
       if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, nouns); !empty(word)) {
         m.per_noun = word;
         m.per_magnitude = m.qualifier_after = {};
@@ -333,6 +413,13 @@ struct Matcher::Impl {
     if (!empty(m.per_marker) && empty(m.per_magnitude) && empty(m.per_noun)) m.per_marker = {};
     // A range needs its high end; a lone separator is no range.
     if (empty(m.number_high)) m.range_separator = m.unit_before_high = m.magnitude_high = m.unit_between = {};
+    // A bare Arabic number may count the noun after it.
+    const std::string_view number = slice(t, m.number);
+    if (empty(m.unit_after) && empty(m.unit_before) && empty(m.unit_between) && empty(m.per_marker) &&
+        empty(m.qualifier_after) && !number.empty() && number[0] >= '0' && number[0] <= '9' &&
+        !(is_year_like(number) && empty(m.magnitude))) {
+      m.counted_noun = counted_noun_after(doc, m.number.begin, last_end(m), lexicon);
+    }
     m.span.end = last_end(m);
     return true;
   }

@@ -39,6 +39,38 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// value × factor, exactly; nullopt when it does not fit.
+std::optional<Decimal> times(Decimal value, std::int64_t factor) {
+  std::int64_t mantissa = 0;
+  if (__builtin_mul_overflow(value.mantissa, factor, &mantissa)) return std::nullopt;
+  return Decimal{mantissa, value.exponent}.normalized();
+}
+
+bool is_integer(const Decimal& d) { return d.normalized().exponent >= 0; }
+
+// Readings that the unit makes implausible. A four-digit integer before 年
+// or `years` is a calendar year (2025年), not a duration; a count is whole
+// and `一个`, `一家` are articles ("a", "an"), not counts.
+template <typename ReadingT>
+bool plausible(const UnitWord& unit, const Mention& m, const ReadingT& r, std::string_view text) {
+  const std::string_view number = slice(text, m.number);
+  if (unit.unit == "year" && empty(m.magnitude) && empty(m.magnitude_high)) {
+    for (const auto& d : {r.value, r.low, r.high}) {
+      if (d && is_integer(*d) && d->to_double() >= 1000 && d->to_double() <= 2999) return false;
+    }
+  }
+  if (unit.kind == Kind::Count) {
+    for (const auto& d : {r.value, r.low, r.high}) {
+      if (d && !is_integer(*d)) return false;
+    }
+    if (number == "一" || number == "壹") return false;
+  }
+  return true;
+}
+
+// The unit of a number followed by the noun it counts.
+const UnitWord kCountedNoun{"", Kind::Count, "count", Position::After};
+
 // What one mention reads as, before carrying and per-unit resolution.
 struct Reading {
   const Mention* mention = nullptr;
@@ -97,6 +129,10 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
                  std::string(r.unit->surface);
       }
     }
+    if (r.unit == nullptr && !empty(m.counted_noun)) {
+      r.unit = &kCountedNoun;
+      r.rule = "count/noun:" + std::string(part(m.counted_noun));
+    }
     if (english_words && r.unit == nullptr && empty(m.magnitude)) continue;  // a bare "two"
 
     if (r.unit != nullptr) {
@@ -113,6 +149,13 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
 
 
     const int unit_exponent = r.unit != nullptr ? r.unit->exponent : 0;
+    const std::int64_t unit_factor = r.unit != nullptr ? r.unit->factor : 1;
+    // number × magnitude × the unit's factor and exponent, exactly.
+    const auto in_unit = [&](Decimal number, int magnitude_exponent) -> std::optional<Decimal> {
+      const std::optional<Decimal> d = times(number, unit_factor);
+      if (!d) return std::nullopt;
+      return scaled(*d, magnitude_exponent + unit_exponent);
+    };
     int low_exponent = magnitude_of(m.magnitude);
     r.has_magnitude = !empty(m.magnitude) || !empty(m.magnitude_high);
     if (!empty(m.number_high)) {
@@ -122,8 +165,11 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       // 1–10亿美元, $150–350M: the magnitude at the end applies to both ends.
       if (empty(m.magnitude) && !empty(m.magnitude_high)) low_exponent = high_exponent;
       if (!empty(m.magnitude) && empty(m.magnitude_high)) high_exponent = low_exponent;
-      const Decimal lo = scaled(*low.value, low_exponent + unit_exponent);
-      const Decimal hi = scaled(*high.value, high_exponent + unit_exponent);
+      const std::optional<Decimal> lo_value = in_unit(*low.value, low_exponent);
+      const std::optional<Decimal> hi_value = in_unit(*high.value, high_exponent);
+      if (!lo_value || !hi_value) continue;
+      const Decimal lo = *lo_value;
+      const Decimal hi = *hi_value;
       const std::string_view separator = part(m.range_separator);
       const bool from_to = (separator == "to" || separator == "至" || separator == "到") &&
                            contains_any_word(text.substr(m.span.begin >= 12 ? m.span.begin - 12 : 0,
@@ -148,8 +194,10 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
         r.high = hi;
       }
     } else {
-      r.value = scaled(*low.value, low_exponent + unit_exponent);
+      r.value = in_unit(*low.value, low_exponent);
+      if (!r.value) continue;
     }
+    if (r.unit != nullptr && !plausible(*r.unit, m, r, text)) continue;
 
     // Qualifiers: after the number outranks before it (约占80%以上 is gt).
     if (!empty(m.qualifier_before) && r.span.begin <= m.qualifier_before.begin) {

@@ -45,6 +45,9 @@ struct Mention {
   FoldedSpan per_magnitude;
   FoldedSpan per_noun;
   FoldedSpan qualifier_after;
+  // The noun a bare number counts (`1,993 organizations`, `200+ enterprise
+  // customers`): found after the match, up to four words on.
+  FoldedSpan counted_noun;
 };
 
 [[nodiscard]] inline bool empty(FoldedSpan span) { return span.begin == span.end; }

@@ -5,6 +5,7 @@
 // rows, so extending a language means adding rows, never touching the engine.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,13 +17,21 @@ namespace figtrail {
 
 enum class Position { Before, After };
 
+// True when `word` contains an ASCII letter: such words match
+// case-insensitively and must not be glued to other letters.
+[[nodiscard]] bool has_ascii_letter(std::string_view word);
+
 // A word that gives a number its unit: `$`, 美元, `%`, 百分之, 个百分点.
 struct UnitWord {
   std::string_view surface;
   Kind kind;
   std::string_view unit;  // ISO 4217 code, "%", "pp"
   Position position;
-  int exponent = 0;  // value scale: 成 (tenths, as percent) is +1: 三成 → 30 %
+  // The value in the canonical unit is number × factor × 10^exponent:
+  // 成 (tenths, as percent) is exponent +1 (三成 → 30 %), GW is +9, GiB is
+  // factor 1073741824, an inch is factor 254 and exponent -4 (0.0254 m).
+  int exponent = 0;
+  std::int64_t factor = 1;
   // The word is not a unit when the next character is one of these
   // (UTF-8 characters, concatenated): 二元化, 一成不变.
   std::string_view not_before = "";
@@ -32,6 +41,10 @@ struct UnitWord {
   // The reading in Chinese text when it differs (¥ is yen, but yuan in a
   // Chinese sentence); resolved by the normalizer from the sentence.
   std::string_view unit_in_chinese = "";
+
+  // Words match regardless of ASCII case (`Dollars`, `usd`), except the
+  // symbols of physical units, where case is meaning (MW and mW, GB and Gb).
+  [[nodiscard]] bool folds_case() const { return kind != Kind::Quantity && has_ascii_letter(surface); }
 };
 
 // A magnitude word or suffix: 亿 → 8, `bn` → 9, `K` → 3.
@@ -68,10 +81,13 @@ struct Lexicon {
   std::span<const std::string_view> range_separators;
   // Signs that make the number after them negative: `-`, 负, `minus`.
   std::span<const std::string_view> negative_signs;
-  // Words that make a Chinese numeral vague: 数十亿, 几百万 (not figures).
+  // Words that make the number after them no figure: vague (数十亿,
+  // 几百万) or ordinal (第七代).
   std::span<const std::string_view> vague_prefixes;
   // Links along which a currency is carried to a neighbour: `→`, 、.
   std::span<const std::string_view> carry_links;
+  // English function words that are never the noun of a count (`5 of`).
+  std::span<const std::string_view> count_stopwords;
 
   // Lookups, by exact surface, or case-insensitively for surfaces that
   // contain ASCII letters. Nullptr when absent.
@@ -83,10 +99,6 @@ struct Lexicon {
 
 // Chinese, English and symbol tables together.
 [[nodiscard]] const Lexicon& default_lexicon();
-
-// True when `word` contains an ASCII letter: such words match
-// case-insensitively and must not be glued to other letters.
-[[nodiscard]] bool has_ascii_letter(std::string_view word);
 
 // Lowercases ASCII letters only (the lexicon's case folding).
 [[nodiscard]] std::string ascii_lower(std::string_view text);

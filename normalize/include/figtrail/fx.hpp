@@ -26,13 +26,20 @@ struct FxRate {
 
 class FxTable {
  public:
-  // The table shipped with figtrail, compiled into the binary.
+  // The table shipped with figtrail (data/fx_rates.csv, compiled into the
+  // binary), parsed on first use.
   static const FxTable& builtin();
   // Parses a CSV table: a header `currency,year,per_usd`, then one row per
   // currency and year (ISO 4217 code, 4-digit year, positive decimal).
   // Lines starting with '#' are comments; the first comment is the source.
+  // Blank lines are skipped, blanks around fields ignored. Throws FxError,
+  // `name` and the line first ("name:LINE: ..."), for an unknown header, a
+  // row without exactly 3 columns, a currency not 3 uppercase letters, a
+  // year not 4 digits, a rate not a positive finite number, a currency and
+  // year given twice; and ("name: rate table has no rows") for no rows.
   static FxTable parse(std::string_view csv, std::string_view name);
-  // Reads and parses a CSV file. Throws FxError.
+  // Reads and parses a CSV file, named by its path in messages. Throws
+  // FxError: "PATH: cannot read rate table (No such file or directory)".
   static FxTable load(const std::filesystem::path& path);
 
   // The rate for `currency` in `year`: that year's average when listed, else
