@@ -66,6 +66,9 @@ void check_examples_file(const std::string& name) {
 TEST_CASE("Chinese money examples", "[normalize][money][zh]") { check_examples_file("money.zh.jsonl"); }
 TEST_CASE("English money examples", "[normalize][money][en]") { check_examples_file("money.en.jsonl"); }
 TEST_CASE("percent examples", "[normalize][percent]") { check_examples_file("percent.jsonl"); }
+TEST_CASE("multiple examples", "[normalize][multiple]") { check_examples_file("multiple.jsonl"); }
+TEST_CASE("quantity examples", "[normalize][quantity]") { check_examples_file("quantity.jsonl"); }
+TEST_CASE("count examples", "[normalize][count]") { check_examples_file("count.jsonl"); }
 TEST_CASE("things that are not figures", "[normalize][negative]") { check_examples_file("not_figures.jsonl"); }
 
 TEST_CASE("every unit word of the lexicon gives its unit", "[normalize][lexicon]") {
