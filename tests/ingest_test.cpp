@@ -335,3 +335,14 @@ TEST_CASE("load_document reports read errors with strerror", "[ingest]") {
   if (!std::filesystem::exists(mem)) return;
   CHECK_THROWS_WITH(figtrail::load_document(mem), "/proc/self/mem: cannot read (Input/output error)");
 }
+
+TEST_CASE("spaces inside tokenized Chinese are dropped from the folded view", "[ingest][fold]") {
+  const std::string source = "百 分 之  2 和 一百五十　个百分点 AI 芯片 3 4";
+  const figtrail::FoldedText folded = figtrail::fold_utf8(source);
+  CHECK(folded.text == "百分之2和一百五十个百分点 AI 芯片3 4");  // digits stay apart
+  // The figure's folded span maps to every source byte it came from, the
+  // dropped spaces included.
+  const auto at = folded.text.find("百分之2");
+  const figtrail::SourceSpan span = folded.map.to_source({at, at + std::string("百分之2").size()});
+  CHECK(source.substr(span.begin, span.end - span.begin) == "百 分 之  2");
+}

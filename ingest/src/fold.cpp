@@ -146,6 +146,44 @@ void append_nfkc(std::string_view piece, std::vector<utf8proc_int32_t>& buffer, 
   }
 }
 
+bool is_han(utf8proc_int32_t cp) {
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+bool is_digit_cp(utf8proc_int32_t cp) { return (cp >= '0' && cp <= '9') || (cp >= 0xFF10 && cp <= 0xFF19); }
+
+// The last code point of UTF-8 text (0 when empty or invalid).
+utf8proc_int32_t last_code_point(std::string_view text) {
+  std::size_t at = text.size();
+  while (at > 0 && (static_cast<unsigned char>(text[at - 1]) & 0xC0) == 0x80) --at;
+  if (at == 0) return 0;
+  return decode(text, at - 1).cp;
+}
+
+// Chinese is written without spaces; tokenized text (`百 分 之 2`, `一百五十
+// 个百分点`) puts them between characters. A run of spaces or tabs (and
+// U+3000 IDEOGRAPHIC SPACE) between a Han character and a Han character or
+// digit, either way round, is dropped from the folded view; the offset map
+// still spans it, so a figure across it maps to all its source bytes.
+std::size_t droppable_space_end(std::string_view source, std::size_t at, std::string_view folded) {
+  std::size_t end = at;
+  while (end < source.size()) {
+    if (source[end] == ' ' || source[end] == '\t') {
+      ++end;
+    } else if (source.substr(end, 3) == "\xE3\x80\x80") {
+      end += 3;
+    } else {
+      break;
+    }
+  }
+  if (end == at || end >= source.size()) return at;
+  const utf8proc_int32_t before = last_code_point(folded);
+  const utf8proc_int32_t after = decode(source, end).cp;
+  const bool joins = (is_han(before) && (is_han(after) || is_digit_cp(after))) ||
+                     (is_digit_cp(before) && is_han(after));
+  return joins ? end : at;
+}
+
 }  // namespace
 
 FoldedText fold_utf8(std::string_view source) {
@@ -159,6 +197,13 @@ FoldedText fold_utf8(std::string_view source) {
     at = kBom.size();
   }
   while (at < source.size()) {
+    if (source[at] == ' ' || source[at] == '\t' || source[at] == '\xE3') {
+      const std::size_t end = droppable_space_end(source, at, out);
+      if (end != at) {
+        at = end;
+        continue;
+      }
+    }
     // ASCII is its own NFKC; only a following non-ASCII mark could combine with it.
     if (static_cast<unsigned char>(source[at]) < 0x80 &&
         (at + 1 == source.size() || static_cast<unsigned char>(source[at + 1]) < 0x80)) {

@@ -62,7 +62,9 @@ struct FoldedText {
   // NFKC-folded UTF-8. Exceptions stay as is: U+FF0C FULLWIDTH COMMA, because
   // in Chinese it separates clauses and must not read as digit grouping, and
   // enclosed numbers U+2460-U+24FF and U+2776-U+2793 (list markers such as ①,
-  // not digits).
+  // not digits). Spaces between a Han character and a Han character or a
+  // digit are dropped (tokenized Chinese: `百 分 之 2` reads 百分之2); the
+  // map still spans them.
   // Regions not to be scanned (Markdown link targets) are blanked with
   // spaces of the same byte length.
   std::string text;
