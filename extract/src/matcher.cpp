@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,8 @@ struct Surface {
   bool operator==(const Surface&) const = default;
 };
 
+bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
 std::string alternation(std::vector<Surface> words) {
   // Longest first: RE2 takes the first alternative that matches (万亿 before 万).
   std::sort(words.begin(), words.end(), [](const Surface& a, const Surface& b) {
@@ -64,6 +67,16 @@ std::string alternation(std::vector<Surface> words) {
   std::string out = "(?:";
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (i > 0) out += '|';
+    const std::string_view w = words[i].text;
+    if (w.size() == 1 && is_ascii_letter(static_cast<unsigned char>(w[0])) && words[i].fold_case) {
+      // A one-letter magnitude: upper case as written (`$1.29TAll` is glued
+      // layout text), lower case only as a whole word, so `eight to 10`
+      // never reads `t` as trillion.
+      const char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+      const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(w[0])));
+      out += std::string("(?:") + upper + "|" + lower + "\\b)";
+      continue;
+    }
     std::string quoted = RE2::QuoteMeta(words[i].text);
     // A space inside a phrase ("more than") matches any run of spaces.
     std::string spaced;
@@ -391,6 +404,16 @@ struct Matcher::Impl {
       if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, nouns); !empty(word)) {
         m.per_noun = word;
         m.per_magnitude = m.qualifier_after = {};
+      }
+    }
+    // A currency code between two numbers belongs to the second when it is
+    // written before numbers too (`rmb 10 usd 20`).
+    if (!empty(m.unit_after) && lexicon.unit(slice(t, m.unit_after), Position::Before) != nullptr) {
+      std::size_t next = m.unit_after.end;
+      while (next < t.size() && t[next] == ' ') ++next;
+      if (next < t.size() && is_digit(static_cast<unsigned char>(t[next])) &&
+          lexicon.unit(slice(t, m.unit_after), Position::After) != nullptr && !empty(m.unit_before)) {
+        m.unit_after = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
       }
     }
     // A price marker needs something to be per.
