@@ -66,8 +66,11 @@ TEST_CASE("the lexicon lists every surface once per table and position", "[extra
   }
 }
 
-TEST_CASE("the generated pattern is one expression with the expected groups", "[extract]") {
-  CHECK(matcher().pattern().find("万亿") < matcher().pattern().find("|万"));  // longest first
+TEST_CASE("the generated pattern prefers the longest word", "[extract]") {
+  const Found f = find("规模5万亿美元");
+  REQUIRE(f.mentions.size() == 1);
+  CHECK(f.part(f.mentions[0].magnitude) == "万亿");
+  CHECK(f.part(f.mentions[0].unit_after) == "美元");
 }
 
 TEST_CASE("a mention records each of its parts", "[extract]") {

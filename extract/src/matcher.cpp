@@ -156,7 +156,7 @@ std::string build_pattern(const Lexicon& lx) {
        number +                                                                     // 10
        "(?:" + sp + "(" + magnitude + "))?)?";                                      // 11
   p += "(\\+)?";                                                                    // 12
-  p += "(?:" + sp + "(" + unit_after + "))?";                                       // 13
+  p += "(?:[ \\t-]?(" + unit_after + "))?";  // 13; `-` for `3-inch`, `5-year`
   p += "(\\+)?";                                                                    // 14
   p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 15, 16
        ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 17
@@ -404,6 +404,17 @@ struct Matcher::Impl {
       if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, nouns); !empty(word)) {
         m.per_noun = word;
         m.per_magnitude = m.qualifier_after = {};
+      }
+    }
+    // Some units follow their number without a space (12x, but not `1 m x`).
+    if (!empty(m.unit_after)) {
+      const UnitWord* unit = lexicon.unit(slice(t, m.unit_after), Position::After);
+      FoldedSpan before_unit = m.number;
+      for (const FoldedSpan* p : {&m.qualifier_mid, &m.magnitude, &m.number_high, &m.magnitude_high, &m.plus}) {
+        if (!empty(*p) && p->end <= m.unit_after.begin) before_unit.end = std::max(before_unit.end, p->end);
+      }
+      if (unit != nullptr && unit->glued && before_unit.end != m.unit_after.begin) {
+        m.unit_after = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
       }
     }
     // A currency code between two numbers belongs to the second when it is

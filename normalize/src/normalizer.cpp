@@ -148,7 +148,8 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     }
 
 
-    const int unit_exponent = r.unit != nullptr ? r.unit->exponent : 0;
+    int unit_exponent = r.unit != nullptr ? r.unit->exponent : 0;
+    if (r.unit != nullptr && r.unit->exponent_below_ten_only && low.value->to_double() >= 10) unit_exponent = 0;
     const std::int64_t unit_factor = r.unit != nullptr ? r.unit->factor : 1;
     // number × magnitude × the unit's factor and exponent, exactly.
     const auto in_unit = [&](Decimal number, int magnitude_exponent) -> std::optional<Decimal> {

@@ -41,10 +41,17 @@ struct UnitWord {
   // The reading in Chinese text when it differs (¥ is yen, but yuan in a
   // Chinese sentence); resolved by the normalizer from the sentence.
   std::string_view unit_in_chinese = "";
+  // Case is meaning: GB (bytes) and Gb (bits) must match as written.
+  bool exact_case = false;
+  // Written right after the number, no space (12x; `1 m x 1 m` is no multiple).
+  bool glued = false;
+  // 折 counts tenths below ten (八折, 8.5折 → 80 %, 85 %) and hundredths
+  // from ten (75折 → 75 %): the exponent applies only below ten.
+  bool exponent_below_ten_only = false;
 
-  // Words match regardless of ASCII case (`Dollars`, `usd`), except the
-  // symbols of physical units, where case is meaning (MW and mW, GB and Gb).
-  [[nodiscard]] bool folds_case() const { return kind != Kind::Quantity && has_ascii_letter(surface); }
+  // Words match regardless of ASCII case (`Dollars`, `usd`, `168CM`), except
+  // where case is meaning.
+  [[nodiscard]] bool folds_case() const { return !exact_case && has_ascii_letter(surface); }
 };
 
 // A magnitude word or suffix: 亿 → 8, `bn` → 9, `K` → 3.
