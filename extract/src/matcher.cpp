@@ -30,6 +30,7 @@ enum Group : int {
   kMagnitudeHigh,
   kPlus,
   kUnitAfter,
+  kMagnitudeAfterUnit,
   kPlusAfterUnit,
   kPerMarker,
   kPerMagnitude,
@@ -44,10 +45,16 @@ constexpr std::string_view kChineseNumeralChars =
     "零〇一二两兩三四五六七八九十百千万亿萬億壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
 constexpr std::string_view kChineseDigitChars = "零〇一二两兩三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖";
 
+// English numbers below one hundred, hundreds (`one hundred`), and the
+// fractions used with magnitudes (`half million`, `three quarters billion`).
+#define FIGTRAIL_BELOW_HUNDRED                                                                      \
+  "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]?(?:one|two|three|four|five|six|" \
+  "seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"     \
+  "fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 constexpr std::string_view kEnglishNumberWords =
-    "(?i:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]?(?:one|two|three|four|"
-    "five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)";
+    "(?i:(?:(?:one|two|three|four|five|six|seven|eight|nine|a)[ -])?hundred(?:[ -](?:and[ -])?(?:" FIGTRAIL_BELOW_HUNDRED
+    "))?|(?:one|two|three|a)[ -]quarters?|half|quarter|" FIGTRAIL_BELOW_HUNDRED ")";
+#undef FIGTRAIL_BELOW_HUNDRED
 
 // A lexicon surface and whether it matches regardless of ASCII case.
 struct Surface {
@@ -156,11 +163,12 @@ std::string build_pattern(const Lexicon& lx) {
        number +                                                                     // 10
        "(?:" + sp + "(" + magnitude + "))?)?";                                      // 11
   p += "(\\+)?";                                                                    // 12
-  p += "(?:[ \\t-]?(" + unit_after + "))?";  // 13; `-` for `3-inch`, `5-year`
-  p += "(\\+)?";                                                                    // 14
-  p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 15, 16
-       ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 17
-  p += "(?:" + sp + "(" + qualifier_after + "))?";                                  // 18
+  // 13, 14: `-` for `3-inch`, `5-year`; a magnitude after the unit for `75 USD million`
+  p += "(?:[ \\t-]?(" + unit_after + ")(?:" + sp + "(" + magnitude + "))?)?";
+  p += "(\\+)?";                                                                    // 15
+  p += "(?:(" + sp + per_markers + sp + ")(?:(" + magnitude + "|1" + sp + magnitude +  // 16, 17
+       ")" + sp + ")?(" + per_nouns + ")?)?";                                       // 18
+  p += "(?:" + sp + "(" + qualifier_after + "))?";                                  // 19
   return p;
 }
 
@@ -234,10 +242,10 @@ FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<Surfa
 
 // The parts of a mention in text order; trimming the end clears parts from
 // the back.
-std::array<FoldedSpan*, 18> parts_in_order(Mention& m) {
+std::array<FoldedSpan*, 19> parts_in_order(Mention& m) {
   return {&m.qualifier_before, &m.unit_before,      &m.sign,         &m.number,       &m.qualifier_mid,
           &m.magnitude,        &m.unit_between,     &m.range_separator, &m.unit_before_high,
-          &m.number_high,      &m.magnitude_high,   &m.plus,         &m.unit_after,
+          &m.number_high,      &m.magnitude_high,   &m.plus,         &m.unit_after,   &m.magnitude_after_unit,
           &m.per_marker,       &m.per_magnitude,    &m.per_noun,     &m.qualifier_after,
           &m.counted_noun};
 }
@@ -394,7 +402,8 @@ struct Matcher::Impl {
       if (const FoldedSpan word = word_at(doc, last_magnitude.begin, words); !empty(word) && word.end >= reach) {
         m.unit_after = word;
         last_magnitude = {};
-        for (FoldedSpan* later : {&m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun, &m.qualifier_after}) {
+        for (FoldedSpan* later : {&m.magnitude_after_unit, &m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun,
+                                  &m.qualifier_after}) {
           if (later->begin < word.end) *later = {};
         }
       }
@@ -425,6 +434,28 @@ struct Matcher::Impl {
       if (next < t.size() && is_digit(static_cast<unsigned char>(t[next])) &&
           lexicon.unit(slice(t, m.unit_after), Position::After) != nullptr && !empty(m.unit_before)) {
         m.unit_after = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
+    // A magnitude after the unit (`75 USD million`) stands in for one
+    // before it; a number has only one.
+    if (!empty(m.magnitude_after_unit) && (!empty(m.magnitude) || !empty(m.number_high))) {
+      m.magnitude_after_unit = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+    }
+    // A Chinese numeral's last character may start a unit word instead
+    // (一百千瓦 is 100 kW, not 1100 W).
+    if (empty(m.number_high) && empty(m.magnitude) && m.number.end - m.number.begin >= 6 &&
+        static_cast<unsigned char>(t[m.number.begin]) >= 0x80) {
+      const std::vector<Surface> words = surfaces(lexicon.units, [](const UnitWord& u) {
+        return u.position == Position::After;
+      });
+      const FoldedSpan word = word_at(doc, m.number.end - 3, words);
+      if (!empty(word) && word.end > m.number.end && word.end >= m.unit_after.end) {
+        m.number.end -= 3;
+        m.unit_after = word;
+        m.magnitude_after_unit = {};
+        for (FoldedSpan* later : {&m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun, &m.qualifier_after}) {
+          if (later->begin < word.end) *later = {};
+        }
       }
     }
     // A price marker needs something to be per.
@@ -521,6 +552,7 @@ std::vector<Mention> Matcher::find(const Document& document) const {
     m.magnitude_high = span_of(kMagnitudeHigh);
     m.plus = empty(span_of(kPlus)) ? span_of(kPlusAfterUnit) : span_of(kPlus);
     m.unit_after = span_of(kUnitAfter);
+    m.magnitude_after_unit = span_of(kMagnitudeAfterUnit);
     m.per_marker = span_of(kPerMarker);
     m.per_magnitude = span_of(kPerMagnitude);
     m.per_noun = span_of(kPerNoun);

@@ -157,8 +157,8 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       if (!d) return std::nullopt;
       return scaled(*d, magnitude_exponent + unit_exponent);
     };
-    int low_exponent = magnitude_of(m.magnitude);
-    r.has_magnitude = !empty(m.magnitude) || !empty(m.magnitude_high);
+    int low_exponent = magnitude_of(empty(m.magnitude) ? m.magnitude_after_unit : m.magnitude);
+    r.has_magnitude = !empty(m.magnitude) || !empty(m.magnitude_high) || !empty(m.magnitude_after_unit);
     if (!empty(m.number_high)) {
       const ParsedNumber high = parse_number(part(m.number_high));
       if (!high.value) continue;

@@ -2,7 +2,10 @@
 // (integer mantissa, base-10 exponent). Every parser is one pass over its
 // text, so a run of ten million digits or of 万万万 costs linear time and ends
 // in an error, never a hang or an overflow.
+#include <algorithm>
 #include <array>
+#include <optional>
+#include <vector>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -192,28 +195,55 @@ ParsedNumber parse_chinese(std::string_view text) {
   return {Decimal{mantissa, exponent}.normalized(), {}};
 }
 
+namespace {
+
+// "twelve", "twenty-five", "forty two": below one hundred, or nullopt.
+std::optional<int> english_below_hundred(const std::vector<std::string_view>& words) {
+  if (words.empty() || words.size() > 2) return std::nullopt;
+  const auto first = english_word(words[0]);
+  if (!first) return std::nullopt;
+  if (words.size() == 1) return first;
+  const auto second = english_word(words[1]);
+  // Only a tens word, then a unit word.
+  if (!second || *first < 20 || *first % 10 != 0 || *second == 0 || *second >= 10) return std::nullopt;
+  return *first + *second;
+}
+
+}  // namespace
+
 ParsedNumber parse_english(std::string_view text) {
   const std::string lower = ascii_lower(text);
-  int value = 0;
-  std::size_t start = 0;
-  int words = 0;
-  while (start <= lower.size()) {
+  std::vector<std::string_view> words;
+  for (std::size_t start = 0; start <= lower.size();) {
     std::size_t end = lower.find_first_of(" -", start);
     if (end == std::string::npos) end = lower.size();
     const std::string_view word = std::string_view(lower).substr(start, end - start);
-    if (!word.empty()) {
-      const auto n = english_word(word);
-      // Only "twenty-five": a tens word, then a unit word.
-      if (!n || (words == 1 && (value < 20 || value % 10 != 0 || *n >= 10)) || words == 2) {
-        return fail(text, "not an English number below one hundred");
-      }
-      value += *n;
-      ++words;
-    }
+    if (!word.empty() && word != "and") words.push_back(word);
     start = end + 1;
   }
-  if (words == 0) return fail(text, "empty");
-  return {Decimal{value, 0}.normalized(), {}};
+  if (words.empty()) return fail(text, "empty");
+  const auto hundred = std::find(words.begin(), words.end(), "hundred");
+  if (hundred != words.end()) {  // "one hundred", "a hundred and five"
+    const std::vector<std::string_view> left(words.begin(), hundred);
+    const std::vector<std::string_view> right(hundred + 1, words.end());
+    const std::optional<int> times =
+        left.empty() || (left.size() == 1 && left[0] == "a") ? std::optional<int>(1) : english_below_hundred(left);
+    const std::optional<int> plus = right.empty() ? std::optional<int>(0) : english_below_hundred(right);
+    if (!times || !plus || *times == 0 || *times > 9) return fail(text, "not an English number");
+    return {Decimal{*times * 100 + *plus, 0}.normalized(), {}};
+  }
+  if (words.size() == 1 && words[0] == "half") return {Decimal{5, -1}, {}};
+  if (words.back() == "quarter" || words.back() == "quarters") {  // "a quarter", "three quarters"
+    const std::optional<int> n = words.size() == 1 ? std::optional<int>(1)
+                                 : words.size() == 2 && words[0] == "a" ? std::optional<int>(1)
+                                 : words.size() == 2 ? english_below_hundred({words[0]})
+                                                     : std::nullopt;
+    if (!n || *n == 0 || *n > 3) return fail(text, "not an English number");
+    return {Decimal{*n * 25, -2}.normalized(), {}};
+  }
+  const std::optional<int> value = english_below_hundred(words);
+  if (!value) return fail(text, "not an English number below one hundred");
+  return {Decimal{*value, 0}.normalized(), {}};
 }
 
 ParsedNumber parse_number(std::string_view text) {

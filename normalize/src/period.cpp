@@ -1,0 +1,947 @@
+// period: the time a figure is about (../shared/spec/FIGURES.md, "Period").
+//
+// A language-neutral engine over language-specific cue tables. Every cue in
+// the folded text (a year, a quarter, a half, a fiscal year or quarter, a span
+// of years, trailing twelve months, a date, a relative time) is found once per
+// document by the RE2 patterns of kCueRules; then the period of a figure is
+// read from the nearest governing cue, by scope:
+//
+//   1. the figure's clause (split at ，,;；。|→· — and English `from`): the
+//      nearest cue before the figure, else the nearest after it. A bracketed
+//      aside does not govern the figure before it (`增长52.8%(2025年为…)`),
+//      except a cited title (`([ByteDance Plans … in 2025](url))`); an aside
+//      before the figure does (`Private Funding (TTM): $150B+`);
+//   2. the clause around the brackets the figure sits in, outward;
+//   3. the earlier clauses of its sentence, nearest first: the last cue each
+//      states (a comparison base `从2024年`, `较2024年` and dates govern their
+//      own clause only);
+//   4. the same figure stated earlier in the same line (a table row's summary
+//      column repeating `$216B`);
+//   5. the metric card it sits in: a blurb that ends with a source citation
+//      (`… Source: IDC, 2026`) is about what its first sentence names
+//      (`market size estimate for 2025`, `过去12个月…融资总额`);
+//   6. for a line that is only the figure (`$1.29T`), the caption line below;
+//   7. for a short line (a label, a table row): the card or the heading line
+//      (short, with a period and no other number) above it in the same block.
+//
+// A relative time (`last year`, 去年, 目前, 未来三年) or an open start (`since
+// 2023`, 自2023年) met at levels 1–3 makes the period null: the text does not
+// name the year. Citation lines (`Source: IDC, 2026`) and URLs are never
+// cues. Cue scanning is linear in the document (one pass per rule); the
+// per-figure work is bounded by a window around the figure.
+#include "figtrail/period.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace figtrail {
+namespace {
+
+enum class CueKind { Year, Quarter, Half, Fiscal, FiscalQuarter, Span, Ttm, Date, Since, Relative };
+
+// One surface form of a cue. Named groups carry its parts:
+//   y   the (first) year, four digits or two (`FY26`, `Q1'26` → 2026)
+//   y2  the last year of a span
+//   q   a quarter: 1-4, 一-四, first-fourth
+//   h   a half: 1-2, 上/下/前/后, first/second
+//   p   a target prefix (by, through, 到, 至): the period is a projection
+//   l   a comparison base (从, 较, 比): the cue governs its own clause only
+struct CueRule {
+  CueKind kind;
+  std::string_view pattern;
+};
+
+using enum CueKind;
+
+// Where two rules match at the same place, the longer match wins, then the
+// earlier rule.
+constexpr std::array kCueRules = std::to_array<CueRule>({
+    // ---- Trailing twelve months ----
+    {Ttm, R"((?i)\b(?:TTM|LTM)\b)"},
+    {Ttm, R"((?i)\b(?:trailing|last|past)[\s-]+(?:twelve|12)[\s-]+months?\b)"},
+    {Ttm, R"((?:过去|近|最近)\s*(?:12|十二)\s*个?月)"},
+    // ---- Fiscal quarters: FY2026 Q2, FY26Q2, Q2 FY26, 2026财年第二季度 ----
+    {FiscalQuarter, R"((?i)\bFY\s*['’]?(?P<y>(?:19|20)?\d\d)\s*[-/]?\s*Q(?P<q>[1-4])\b)"},
+    {FiscalQuarter, R"((?i)\bQ(?P<q>[1-4])\s*[-/]?\s*FY\s*['’]?(?P<y>(?:19|20)?\d\d)\b)"},
+    {FiscalQuarter,
+     R"((?i)\b(?:the\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter\s+(?:of\s+)?fiscal\s+(?:year\s+)?(?P<y>(?:19|20)\d\d)\b)"},
+    {FiscalQuarter, R"((?i)\bFY\s*(?P<y>(?:19|20)?\d\d)\s*(?:第\s*)?(?P<q>[一二三四])\s*季度?)"},
+    {FiscalQuarter, R"((?P<y>(?:19|20)\d\d)\s*(?:财年|財年)\s*(?:第\s*)?(?P<q>[一二三四1-4])\s*季度?)"},
+    {FiscalQuarter, R"((?P<y>(?:19|20)\d\d)\s*(?:财年|財年)\s*Q(?P<q>[1-4]))"},
+    // ---- Quarters: Q1 2026, Q1'26, 1Q26, 2026Q1, 2026年Q1, 2026年第一季度 ----
+    {Quarter, R"((?i)\bQ(?P<q>[1-4])\s*(?P<y>(?:19|20)\d\d)\b)"},
+    {Quarter, R"((?i)\bQ(?P<q>[1-4])\s?['’](?P<y>\d\d)\b)"},
+    {Quarter, R"((?i)\b(?P<q>[1-4])Q\s*['’]?(?P<y>(?:19|20)?\d\d)\b)"},
+    {Quarter, R"((?i)(?P<y>(?:19|20)\d\d)\s*年?\s*Q(?P<q>[1-4])\b)"},
+    {Quarter,
+     R"((?i)\b(?:the\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b)"},
+    {Quarter, R"((?P<y>(?:19|20)\d\d)\s*年\s*(?:第\s*)?(?P<q>[一二三四1-4])\s*季度?)"},
+    // ---- Halves: H2 2025, H2'25, 2H25, 2025H2, second half of 2025, 2025年下半年 ----
+    {Half, R"((?i)\bH(?P<h>[12])\s*(?P<y>(?:19|20)\d\d)\b)"},
+    {Half, R"((?i)\bH(?P<h>[12])\s?['’](?P<y>\d\d)\b)"},
+    {Half, R"((?i)\b(?P<h>[12])H\s*['’]?(?P<y>(?:19|20)?\d\d)\b)"},
+    {Half, R"((?i)(?P<y>(?:19|20)\d\d)\s*年?\s*H(?P<h>[12])\b)"},
+    {Half, R"((?i)\b(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b)"},
+    {Half, R"((?P<y>(?:19|20)\d\d)\s*年\s*(?P<h>上|下|前|后)半年)"},
+    // ---- Fiscal years: FY2026, FY26, fiscal 2026, 2026财年 ----
+    {Fiscal, R"((?i)\bFY\s*['’]?(?P<y>(?:19|20)?\d\d)\b)"},
+    {Fiscal, R"((?i)\bfiscal\s+(?:year\s+)?(?P<y>(?:19|20)\d\d)\b)"},
+    {Fiscal, R"((?P<y>(?:19|20)\d\d)\s*(?:财年|財年|财政年度|会计年度|會計年度))"},
+    // ---- Spans: 2026–2028, 2022–23, from 2026 to 2028, 2026年至2028年 ----
+    {Span,
+     R"((?i)(?:\b(?:from|between)\s+|从|自)?(?P<y>(?:19|20)\d\d)\s*年?\s*(?:-|–|—|~|～|至|到|\bto\b|\bthrough\b|\bthru\b|\buntil\b)\s*(?P<y2>(?:19|20)\d\d|\d\d)(?:\s*年)?)"},
+    {Span, R"((?i)\bbetween\s+(?P<y>(?:19|20)\d\d)\s+and\s+(?P<y2>(?:19|20)\d\d)\b)"},
+    {Span, R"((?i)\bthrough\s+(?P<y2>(?:19|20)\d\d)\s+from\s+(?P<y>(?:19|20)\d\d)\b)"},
+    // ---- Open starts: since 2023, 自2023年, 2023年以来, 2025至今, 2025–now ----
+    {Since, R"((?i)\bsince\s+(?:(?:early|late|mid)[\s-]*)?(?P<y>(?:19|20)\d\d)\b)"},
+    {Since, R"((?:自从|自)\s*(?P<y>(?:19|20)\d\d)\s*年?(?:以来|起)?)"},
+    {Since, R"((?P<y>(?:19|20)\d\d)\s*年?\s*(?:以来|至今))"},
+    {Since, R"((?i)(?P<y>(?:19|20)\d\d)\s*(?:-|–|—|~|\bto\b)\s*(?:now|present|today|date)\b)"},
+    // ---- Dates: a day or a month, not a period (Feb 26, 2026; 2026年4月) ----
+    {Date,
+     R"(\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<y>(?:19|20)\d\d)\b)"},
+    {Date,
+     R"(\b\d{1,2}\s+(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?,?\s+(?P<y>(?:19|20)\d\d)\b)"},
+    {Date, R"((?P<y>(?:19|20)\d\d)\s*年\s*(?:1[0-2]|0?[1-9])\s*月(?:\s*(?:3[01]|[12]\d|0?[1-9])\s*[日号])?)"},
+    {Date, R"((?P<y>(?:19|20)\d\d)[-/.](?:1[0-2]|0?[1-9])[-/.](?:3[01]|[12]\d|0?[1-9])\b)"},
+    // ---- Relative times: the text does not name the year ----
+    {Relative,
+     R"((?i)\b(?:last|this|next|previous|prior|current|coming|past)\s+(?:fiscal\s+)?(?:year|quarter|month|decade)s?\b)"},
+    {Relative,
+     R"((?i)\b(?:next|past|last|coming|previous|prior)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+(?:years|quarters|months|decades)\b)"},
+    {Relative,
+     R"((?i)\b(?:currently|nowadays|today|to\s+date|year[\s-]to[\s-]date|YTD|in\s+recent\s+years|recently|now)\b)"},
+    {Relative,
+     R"((?:去年|今年|明年|前年|后年|本年度?|来年|上年度?|上一年|下一年|目前|当前|如今|现阶段|近年来?|近几年|近期|本季度|上季度|下季度|上半年|下半年|上月|本月|下月))"},
+    {Relative, R"((?:未来|过去|近|今后|此后)\s*(?:\d+|[一二两三四五六七八九十几数]+)\s*(?:年|个季度|个月))"},
+    // ---- Years: 2025, in 2025, 2025年, by 2033, 到2033年, 至2033年, 从2024年 ----
+    {Year,
+     R"((?i)(?:(?P<p>\bby|\bthrough|\bthru|\buntil|\btill|预计到|到|至)\s*(?:the\s+end\s+of\s+|end\s+of\s+)?|(?P<l>相较于|相较|相比|较|比|从))?(?P<y>(?:19|20)\d\d)(?:\s*年度?)?)"},
+});
+
+// Source citations: what follows up to the first year is not a cue.
+constexpr std::string_view kSourcePattern =
+    R"((?i)(?:\b(?:sources?|data\s+source|source\s+data)\s*:|(?:资料来源|数据来源|来源|出处)\s*:))";
+constexpr std::string_view kUrlPattern = R"((?i)(?:\bhttps?://|\bwww\.)[^\s<>"'\)\]]+)";
+
+// After a bare four-digit number, these make it an amount, not a year.
+constexpr std::array<std::string_view, 24> kAmountAfter{
+    "亿", "万", "萬", "億", "千", "百", "倍", "个", "個", "家", "台", "元", "美", "兆",
+    "多", "余", "人", "名", "款", "张", "块", "只", "次", "项"};
+constexpr std::array<std::string_view, 24> kAmountWords{
+    "million", "billion", "trillion", "thousand", "bn", "mn", "units", "gpus",
+    "chips", "companies", "people", "employees", "users", "customers", "servers", "tokens",
+    "mw", "gw", "kw", "tb", "gb", "pb", "nm", "times"};
+constexpr std::array<std::string_view, 8> kCurrencyBefore{"$", "€", "£", "¥", "₩", "₹", "＄", "￥"};
+
+// Clause separators inside a sentence (NFKC has folded ；：！？ to ASCII; the
+// full-width comma stays).
+constexpr std::array<std::string_view, 12> kSeparators{"，", ",", ";", "。", "!", "?", "|", "→", "·", "•", "—", "⟶"};
+
+struct CompiledRule {
+  CueKind kind;
+  std::unique_ptr<RE2> re;
+  int y = -1, y2 = -1, q = -1, h = -1, p = -1, l = -1;
+};
+
+RE2::Options utf8_options() {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingUTF8);
+  options.set_log_errors(false);
+  return options;
+}
+
+const std::vector<CompiledRule>& compiled_rules() {
+  static const std::vector<CompiledRule> rules = [] {
+    std::vector<CompiledRule> out;
+    for (const CueRule& rule : kCueRules) {
+      CompiledRule c{rule.kind, std::make_unique<RE2>(rule.pattern, utf8_options())};
+      if (!c.re->ok()) throw std::logic_error("period cue pattern: " + c.re->error());
+      for (const auto& [name, index] : c.re->NamedCapturingGroups()) {
+        if (name == "y") c.y = index;
+        if (name == "y2") c.y2 = index;
+        if (name == "q") c.q = index;
+        if (name == "h") c.h = index;
+        if (name == "p") c.p = index;
+        if (name == "l") c.l = index;
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }();
+  return rules;
+}
+
+const RE2& source_re() {
+  static const RE2 re(kSourcePattern, utf8_options());
+  return re;
+}
+
+const RE2& url_re() {
+  static const RE2 re(kUrlPattern, utf8_options());
+  return re;
+}
+
+struct Cue {
+  std::size_t begin = 0, end = 0;
+  CueKind kind = Year;
+  std::string label;  // "" for Since and Relative
+  int year = 0;
+  bool projection = false;
+  bool local = false;  // governs its own clause only
+  std::size_t rule = 0;
+};
+
+bool absolute(const Cue& c) { return c.kind != Since && c.kind != Relative; }
+bool gives_topic(const Cue& c) { return absolute(c) && c.kind != Date && !c.local; }
+
+struct Region {
+  std::size_t begin = 0, end = 0;
+};
+
+struct Card {
+  std::size_t begin = 0, end = 0;
+  std::optional<Cue> topic;
+};
+
+struct Analysis {
+  std::string_view text;
+  std::vector<Cue> cues;  // sorted, non-overlapping
+  std::vector<Region> sources;
+  std::vector<Card> cards;
+  std::vector<std::size_t> line_starts;
+};
+
+// ---------------------------------------------------------------- text helpers
+
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+std::size_t code_points(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(c); }));
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::size_t next_char(std::string_view text, std::size_t pos) {
+  ++pos;
+  while (pos < text.size() && is_continuation(text[pos])) ++pos;
+  return pos;
+}
+
+int parse_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) {
+    if (!is_ascii_digit(c)) return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// 4 digits as is; 2 digits in this century.
+int parse_year(std::string_view s) {
+  const int v = parse_int(s);
+  if (v < 0) return -1;
+  if (s.size() == 2) return 2000 + v;
+  return s.size() == 4 ? v : -1;
+}
+
+int ordinal_of(std::string_view s) {
+  static const std::map<std::string, int> kOrdinals{
+      {"1", 1},     {"2", 2},      {"3", 3},     {"4", 4},      {"一", 1},   {"二", 2},   {"三", 3},
+      {"四", 4},    {"上", 1},     {"前", 1},    {"下", 2},     {"后", 2},   {"first", 1}, {"second", 2},
+      {"third", 3}, {"fourth", 4}, {"1st", 1},   {"2nd", 2},    {"3rd", 3},  {"4th", 4}};
+  const auto it = kOrdinals.find(ascii_lower(s));
+  return it == kOrdinals.end() ? 0 : it->second;
+}
+
+// ---------------------------------------------------------------- cue scanning
+
+// A bare four-digit number that reads as an amount (`2000亿`, `$2025`,
+// `2048 GPUs`, `2000-3000亿`) is not a year.
+bool year_reads_as_amount(std::string_view text, std::size_t begin, std::size_t end) {
+  const std::string_view before = text.substr(0, begin);
+  for (std::string_view c : kCurrencyBefore) {
+    if (before.ends_with(c)) return true;
+  }
+  if (!before.empty() && (before.back() == '.' || (before.back() == ',' && before.size() >= 2 &&
+                                                   is_ascii_digit(before[before.size() - 2])))) {
+    return true;
+  }
+  std::string_view after = text.substr(end);
+  if (after.starts_with("%")) return true;
+  if (after.size() >= 2 && (after[0] == '.' || after[0] == ',') && is_ascii_digit(after[1])) return true;
+  for (std::string_view c : kAmountAfter) {
+    if (after.starts_with(c)) return true;
+  }
+  std::size_t i = 0;
+  while (i < after.size() && after[i] == ' ') ++i;
+  const std::string_view rest = after.substr(i);
+  for (std::string_view dash : {"-", "–", "~", "～"}) {
+    if (rest.starts_with(dash)) {
+      std::size_t j = dash.size();
+      while (j < rest.size() && rest[j] == ' ') ++j;
+      if (j < rest.size() && is_ascii_digit(rest[j])) return true;
+    }
+  }
+  if (i > 0) {
+    std::size_t j = i;
+    while (j < after.size() && is_ascii_alpha(after[j])) ++j;
+    const std::string word = ascii_lower(after.substr(i, j - i));
+    if (std::find(kAmountWords.begin(), kAmountWords.end(), word) != kAmountWords.end()) return true;
+  }
+  if (!after.empty() && is_ascii_alpha(after[0])) {
+    // 2026E, 2026F (estimate, forecast) are years; 2025revenue is not text.
+    const bool estimate = (after[0] == 'E' || after[0] == 'F' || after[0] == 'e') &&
+                          (after.size() == 1 || !is_ascii_alpha(after[1]));
+    if (!estimate) return true;
+  }
+  return false;
+}
+
+bool at_boundaries(std::string_view text, std::size_t begin, std::size_t end, bool year_rule) {
+  const char first = text[begin];
+  const char last = text[end - 1];
+  if (begin > 0) {
+    const char prev = text[begin - 1];
+    if (is_ascii_digit(prev)) return false;
+    if (is_ascii_alpha(first) && is_ascii_alpha(prev)) return false;
+  }
+  if (end < text.size()) {
+    const char next = text[end];
+    if (is_ascii_digit(next)) return false;
+    // A year may carry an estimate letter (2026E); checked with the year.
+    if (!year_rule && (is_ascii_alpha(last) || is_ascii_digit(last)) && is_ascii_alpha(next)) return false;
+  }
+  return true;
+}
+
+std::optional<Cue> make_cue(const CompiledRule& rule, std::size_t rule_index, std::string_view text,
+                            const std::vector<re2::StringPiece>& groups) {
+  const re2::StringPiece whole = groups[0];
+  Cue cue;
+  cue.begin = static_cast<std::size_t>(whole.data() - text.data());
+  cue.end = cue.begin + whole.size();
+  cue.kind = rule.kind;
+  cue.rule = rule_index;
+  const auto group = [&](int index) -> std::string_view {
+    if (index < 0 || groups[static_cast<std::size_t>(index)].data() == nullptr) return {};
+    const re2::StringPiece g = groups[static_cast<std::size_t>(index)];
+    return {g.data(), g.size()};
+  };
+  if (!at_boundaries(text, cue.begin, cue.end, rule.kind == Year)) return std::nullopt;
+
+  const std::string_view y = group(rule.y);
+  if (!y.empty()) {
+    cue.year = parse_year(y);
+    if (cue.year < 1900 || cue.year > 2099) return std::nullopt;
+  }
+  const std::string year = std::to_string(cue.year);
+  switch (rule.kind) {
+    case Year: {
+      // Only a bare number needs the amount check: 2025年 is always a year.
+      const std::size_t y_end = static_cast<std::size_t>(y.data() - text.data()) + y.size();
+      if (y_end == cue.end && year_reads_as_amount(text, static_cast<std::size_t>(y.data() - text.data()), cue.end)) {
+        return std::nullopt;
+      }
+      cue.label = year;
+      cue.projection = !group(rule.p).empty();
+      cue.local = !group(rule.l).empty();
+      break;
+    }
+    case Quarter:
+    case FiscalQuarter: {
+      const int q = ordinal_of(group(rule.q));
+      if (q < 1 || q > 4) return std::nullopt;
+      cue.label = (rule.kind == FiscalQuarter ? "FY" : "") + year + "Q" + std::to_string(q);
+      break;
+    }
+    case Half: {
+      const int h = ordinal_of(group(rule.h));
+      if (h < 1 || h > 2) return std::nullopt;
+      cue.label = year + "H" + std::to_string(h);
+      break;
+    }
+    case Fiscal:
+      cue.label = "FY" + year;
+      break;
+    case Span: {
+      std::string_view y2 = group(rule.y2);
+      int last = parse_year(y2);
+      if (y2.size() == 2) last = cue.year / 100 * 100 + parse_int(y2);
+      if (last <= cue.year || last > 2099) return std::nullopt;
+      cue.label = year + "-" + std::to_string(last);
+      break;
+    }
+    case Ttm:
+      cue.label = "TTM";
+      break;
+    case Date:
+      cue.label = year;
+      cue.local = true;
+      break;
+    case Since:
+    case Relative:
+      break;
+  }
+  return cue;
+}
+
+std::vector<Region> find_all(const RE2& re, std::string_view text) {
+  std::vector<Region> out;
+  re2::StringPiece match;
+  std::size_t pos = 0;
+  while (pos <= text.size() &&
+         re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), RE2::UNANCHORED, &match, 1)) {
+    const auto begin = static_cast<std::size_t>(match.data() - text.data());
+    out.push_back({begin, begin + match.size()});
+    pos = match.empty() ? next_char(text, begin) : begin + match.size();
+  }
+  return out;
+}
+
+bool inside_any(const std::vector<Region>& regions, std::size_t pos) {
+  auto it = std::upper_bound(regions.begin(), regions.end(), pos,
+                             [](std::size_t p, const Region& r) { return p < r.begin; });
+  if (it == regions.begin()) return false;
+  --it;
+  return pos >= it->begin && pos < it->end;
+}
+
+std::vector<Cue> scan_cues(std::string_view text, const std::vector<Region>& urls) {
+  std::vector<Cue> found;
+  const auto& rules = compiled_rules();
+  const re2::StringPiece input(text.data(), text.size());
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const CompiledRule& rule = rules[r];
+    const int n = rule.re->NumberOfCapturingGroups() + 1;
+    std::vector<re2::StringPiece> groups(static_cast<std::size_t>(n));
+    std::size_t pos = 0;
+    while (pos < text.size() && rule.re->Match(input, pos, text.size(), RE2::UNANCHORED, groups.data(), n)) {
+      const auto begin = static_cast<std::size_t>(groups[0].data() - text.data());
+      std::optional<Cue> cue = groups[0].empty() ? std::nullopt : make_cue(rule, r, text, groups);
+      if (cue && !inside_any(urls, cue->begin)) {
+        pos = cue->end;
+        found.push_back(std::move(*cue));
+      } else {
+        pos = next_char(text, begin);
+      }
+    }
+  }
+  // Leftmost first; at one place the longest, then the earlier rule.
+  std::sort(found.begin(), found.end(), [](const Cue& a, const Cue& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    if (a.end != b.end) return a.end > b.end;
+    return a.rule < b.rule;
+  });
+  std::vector<Cue> kept;
+  std::size_t last_end = 0;
+  for (Cue& cue : found) {
+    if (cue.begin < last_end) continue;
+    last_end = cue.end;
+    kept.push_back(std::move(cue));
+  }
+  return kept;
+}
+
+std::size_t line_index(const Analysis& a, std::size_t pos) {
+  const auto it = std::upper_bound(a.line_starts.begin(), a.line_starts.end(), pos);
+  return static_cast<std::size_t>(it - a.line_starts.begin()) - 1;
+}
+
+Region line_at(const Analysis& a, std::size_t index) {
+  const std::size_t begin = a.line_starts[index];
+  const std::size_t end = index + 1 < a.line_starts.size() ? a.line_starts[index + 1] - 1 : a.text.size();
+  return {begin, end};
+}
+
+// First and one-past-last index of the cues inside [begin, end).
+std::pair<std::size_t, std::size_t> cues_in(const Analysis& a, std::size_t begin, std::size_t end) {
+  const auto lo = std::lower_bound(a.cues.begin(), a.cues.end(), begin,
+                                   [](const Cue& c, std::size_t p) { return c.begin < p; });
+  auto hi = lo;
+  while (hi != a.cues.end() && hi->end <= end) ++hi;
+  return {static_cast<std::size_t>(lo - a.cues.begin()), static_cast<std::size_t>(hi - a.cues.begin())};
+}
+
+std::unique_ptr<Analysis> analyze(const Document& document) {
+  auto a = std::make_unique<Analysis>();
+  a->text = document.folded.text;
+  const std::string_view text = a->text;
+  a->line_starts.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') a->line_starts.push_back(i + 1);
+  }
+  const std::vector<Region> urls = find_all(url_re(), text);
+  std::vector<Cue> cues = scan_cues(text, urls);
+  a->cues = std::move(cues);
+
+  // Citation regions: from `Source:` to the end of the first year or date on
+  // its line (the citation's own date), else to the end of the line.
+  for (const Region& s : find_all(source_re(), text)) {
+    const Region line = line_at(*a, line_index(*a, s.begin));
+    std::size_t end = line.end;
+    for (const Cue& c : a->cues) {
+      if (c.begin >= s.end && c.begin < line.end && c.kind != Relative && c.kind != Since) {
+        end = c.end;
+        break;
+      }
+      if (c.begin >= line.end) break;
+    }
+    if (!a->sources.empty() && s.begin < a->sources.back().end) continue;
+    a->sources.push_back({s.begin, end});
+  }
+  std::erase_if(a->cues, [&](const Cue& c) { return inside_any(a->sources, c.begin); });
+
+  // Cards: the text of a line up to a citation (or from the previous one).
+  for (std::size_t i = 0; i < a->sources.size(); ++i) {
+    const Region& s = a->sources[i];
+    const Region line = line_at(*a, line_index(*a, s.begin));
+    Card card{line.begin, s.end, std::nullopt};
+    if (i > 0 && a->sources[i - 1].end > line.begin) card.begin = a->sources[i - 1].end;
+    std::size_t first = card.begin;
+    while (first < s.begin && is_ascii_space(text[first])) ++first;
+    if (first < s.begin) {
+      const FoldedSpan sentence = document.segments.sentence_at(first);
+      const std::size_t first_end = std::min(std::max(sentence.end, first + 1), s.begin);
+      const auto [lo, hi] = cues_in(*a, first, first_end);
+      for (std::size_t k = lo; k < hi; ++k) {
+        if (absolute(a->cues[k])) {
+          if (gives_topic(a->cues[k])) card.topic = a->cues[k];
+          break;
+        }
+      }
+    }
+    a->cards.push_back(std::move(card));
+  }
+  return a;
+}
+
+const Analysis& analysis_of(const Document& document) {
+  struct Cache {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::string sha256;
+    std::unique_ptr<Analysis> analysis;
+  };
+  thread_local Cache cache;
+  const std::string& text = document.folded.text;
+  if (!cache.analysis || cache.data != text.data() || cache.size != text.size() || cache.sha256 != document.sha256) {
+    cache.analysis = analyze(document);
+    cache.data = text.data();
+    cache.size = text.size();
+    cache.sha256 = document.sha256;
+  }
+  return *cache.analysis;
+}
+
+// ---------------------------------------------------------------- resolution
+
+enum class Outcome { Unknown, Null, Found };
+
+struct Result {
+  Outcome outcome = Outcome::Unknown;
+  Period period;
+};
+
+Result found(const Cue& c) {
+  if (!absolute(c)) return {Outcome::Null, {}};
+  return {Outcome::Found, Period{c.label, c.projection}};
+}
+
+// `2020年…约为2010年的九倍`: two years compared in one clause, with no number
+// between them, make a span.
+std::optional<Result> compared_years(std::string_view text, const Cue& first, const Cue& second) {
+  if (first.kind != Year || second.kind != Year || first.projection || second.projection || first.local ||
+      second.local || first.year == second.year || first.end > second.begin) {
+    return std::nullopt;
+  }
+  const std::string_view between = text.substr(first.end, second.begin - first.end);
+  if (trim(between).empty()) return std::nullopt;
+  if (std::any_of(between.begin(), between.end(), is_ascii_digit)) return std::nullopt;
+  const int lo = std::min(first.year, second.year), hi = std::max(first.year, second.year);
+  return Result{Outcome::Found, Period{std::to_string(lo) + "-" + std::to_string(hi), false}};
+}
+
+// The clause structure of the window around a figure: bracket groups and
+// the separators directly inside each.
+class Window {
+ public:
+  Window(const Analysis& a, std::size_t begin, std::size_t end) : a_(a), begin_(begin), end_(end) {
+    const std::string_view text = a.text;
+    groups_.push_back({begin, end, -1, false});
+    std::vector<int> stack{0};
+    std::size_t pos = begin;
+    while (pos < end) {
+      const char c = text[pos];
+      const std::size_t next = next_char(text, pos);
+      if (c == '(' || c == '[') {
+        std::size_t k = pos + 1;
+        while (k < end && text[k] == ' ') ++k;
+        const bool citation = c == '[' || (k < end && text[k] == '[');
+        groups_.push_back({pos, end, stack.back(), citation});
+        stack.push_back(static_cast<int>(groups_.size()) - 1);
+      } else if ((c == ')' || c == ']') && stack.size() > 1) {
+        groups_[static_cast<std::size_t>(stack.back())].close = next;
+        stack.pop_back();
+      } else {
+        if (const std::size_t sep = separator_at(pos); sep > 0) {
+          separators_.push_back({pos, pos + sep, stack.back()});
+          pos += sep;
+          continue;
+        }
+        if (comparison_at(pos)) separators_.push_back({pos, pos, stack.back()});
+      }
+      pos = next;
+    }
+    // Cues of the window, each with the group it sits in.
+    const auto [lo, hi] = cues_in(a, begin, end);
+    for (std::size_t k = lo; k < hi; ++k) cue_groups_.push_back({k, group_at(a.cues[k].begin)});
+  }
+
+  // Innermost group holding [b, e).
+  [[nodiscard]] int group_at(std::size_t b, std::size_t e = 0) const {
+    if (e < b) e = b;
+    int best = 0;
+    for (std::size_t g = 1; g < groups_.size(); ++g) {
+      if (groups_[g].open < b && e <= groups_[g].close) best = static_cast<int>(g);
+    }
+    return best;
+  }
+
+  // Periods by levels 1-3 for the figure at [b, e).
+  [[nodiscard]] Result resolve(std::size_t b, std::size_t e) const {
+    int g = group_at(b, e);
+    std::size_t a0 = b, a1 = e;
+    while (g >= 0) {
+      const auto [left, right] = clause(g, a0, a1);
+      if (Result r = in_clause(g, left, right, a0, a1); r.outcome != Outcome::Unknown) return r;
+      if (Result r = earlier_clauses(g, left); r.outcome != Outcome::Unknown) return r;
+      if (g == 0) break;
+      a0 = groups_[static_cast<std::size_t>(g)].open;
+      a1 = groups_[static_cast<std::size_t>(g)].close;
+      g = groups_[static_cast<std::size_t>(g)].parent;
+    }
+    return {};
+  }
+
+ private:
+  struct Group {
+    std::size_t open, close;  // the brackets themselves, or the window
+    int parent;
+    bool citation;  // a Markdown link or a bracketed title: `([title](url))`
+  };
+  struct Separator {
+    std::size_t begin, end;
+    int group;
+  };
+  struct CueInGroup {
+    std::size_t cue;
+    int group;
+  };
+
+  [[nodiscard]] std::size_t separator_at(std::size_t pos) const {
+    const std::string_view rest = a_.text.substr(pos, end_ - pos);
+    for (std::string_view s : kSeparators) {
+      if (!rest.starts_with(s)) continue;
+      // Digit grouping is not a clause break: 1,993.
+      if (s == "," && pos > begin_ && is_ascii_digit(a_.text[pos - 1]) && rest.size() > 1 &&
+          is_ascii_digit(rest[1])) {
+        return 0;
+      }
+      return s.size();
+    }
+    return 0;
+  }
+
+  // English `from` opens a comparison base, a clause of its own that starts
+  // at the word: `up 52.8% YoY | from $843B in 2025`.
+  [[nodiscard]] bool comparison_at(std::size_t pos) const {
+    const std::string_view rest = a_.text.substr(pos, end_ - pos);
+    return rest.size() >= 5 && (rest[0] == 'f' || rest[0] == 'F') && ascii_lower(rest.substr(0, 4)) == "from" &&
+           !is_ascii_alpha(rest[4]) && pos > begin_ && !is_ascii_alpha(a_.text[pos - 1]);
+  }
+
+  [[nodiscard]] bool descends_from(int g, int ancestor) const {
+    while (g >= 0 && g != ancestor) g = groups_[static_cast<std::size_t>(g)].parent;
+    return g == ancestor;
+  }
+
+  [[nodiscard]] bool cited(int g, int ancestor) const {
+    while (g >= 0 && g != ancestor) {
+      if (groups_[static_cast<std::size_t>(g)].citation) return true;
+      g = groups_[static_cast<std::size_t>(g)].parent;
+    }
+    return false;
+  }
+
+  [[nodiscard]] std::pair<std::size_t, std::size_t> clause(int g, std::size_t a0, std::size_t a1) const {
+    const Group& group = groups_[static_cast<std::size_t>(g)];
+    std::size_t left = g == 0 ? group.open : group.open + 1;
+    std::size_t right = g == 0 ? group.close : (group.close > group.open + 1 ? group.close - 1 : group.close);
+    for (const Separator& s : separators_) {
+      if (s.group != g) continue;
+      if (s.end <= a0) left = std::max(left, s.end);
+      if (s.begin >= a1) right = std::min(right, s.begin);
+    }
+    return {left, right};
+  }
+
+  [[nodiscard]] Result in_clause(int g, std::size_t left, std::size_t right, std::size_t a0, std::size_t a1) const {
+    const Cue* before = nullptr;        // nearest direct cue before
+    const Cue* before_prev = nullptr;   // the direct cue before that
+    const Cue* after = nullptr;         // nearest direct or cited cue after
+    const Cue* aside_before = nullptr;  // nearest bracketed cue before
+    for (const CueInGroup& cg : cue_groups_) {
+      const Cue& c = a_.cues[cg.cue];
+      if (c.begin < left || c.end > right) continue;
+      if (!descends_from(cg.group, g)) continue;
+      const bool direct = cg.group == g;
+      if (c.end <= a0) {
+        if (direct) {
+          before_prev = before;
+          before = &c;
+        } else {
+          aside_before = &c;
+        }
+      } else if (c.begin >= a1 && !after && (direct || cited(cg.group, g))) {
+        after = &c;
+      }
+    }
+    if (before) {
+      if (before_prev) {
+        if (auto r = compared_years(a_.text, *before_prev, *before)) return *r;
+      }
+      return found(*before);
+    }
+    if (after) return found(*after);
+    if (aside_before) return found(*aside_before);
+    return {};
+  }
+
+  // The last cue each earlier clause of group g states, nearest clause first.
+  [[nodiscard]] Result earlier_clauses(int g, std::size_t left) const {
+    const Group& group = groups_[static_cast<std::size_t>(g)];
+    const std::size_t start = g == 0 ? group.open : group.open + 1;
+    std::vector<const Separator*> seps;
+    for (const Separator& s : separators_) {
+      if (s.group == g && s.end <= left) seps.push_back(&s);
+    }
+    for (std::size_t j = seps.size(); j-- > 0;) {
+      const std::size_t clause_begin = j > 0 ? seps[j - 1]->end : start;
+      const std::size_t clause_end = seps[j]->begin;
+      const Cue* last = nullptr;
+      const Cue* prev = nullptr;
+      for (const CueInGroup& cg : cue_groups_) {
+        const Cue& c = a_.cues[cg.cue];
+        if (cg.group != g || c.begin < clause_begin || c.end > clause_end || c.local) continue;
+        prev = last;
+        last = &c;
+      }
+      if (last) {
+        if (prev) {
+          if (auto r = compared_years(a_.text, *prev, *last)) return *r;
+        }
+        return found(*last);
+      }
+    }
+    return {};
+  }
+
+  const Analysis& a_;
+  std::size_t begin_, end_;
+  std::vector<Group> groups_;
+  std::vector<Separator> separators_;
+  std::vector<CueInGroup> cue_groups_;
+};
+
+constexpr std::size_t kWindowBytes = 3000;    // around a figure, each way
+constexpr std::size_t kShortLine = 120;       // code points: a label or a table row
+constexpr std::size_t kHeadingLine = 60;      // code points: a heading or a table header
+constexpr std::size_t kLinesAbove = 8;        // how far up a block a heading may be
+
+Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSpan figure) {
+  const FoldedSpan sentence = document.segments.sentence_at(figure.begin);
+  const Region line = line_at(a, line_index(a, figure.begin));
+  std::size_t begin = std::max({sentence.begin, line.begin, figure.begin > kWindowBytes ? figure.begin - kWindowBytes : 0});
+  std::size_t end = std::min({std::max(sentence.end, figure.end), line.end, figure.end + kWindowBytes});
+  // A citation closes what came before it.
+  for (const Region& s : a.sources) {
+    if (s.end <= figure.begin && s.end > begin) begin = s.end;
+    if (s.begin >= figure.end && s.begin < end) end = s.begin;
+  }
+  while (begin < figure.begin && is_continuation(a.text[begin])) ++begin;
+  const Window window(a, begin, std::max(end, figure.end));
+  return window.resolve(figure.begin, figure.end);
+}
+
+bool is_card_line(const Analysis& a, Region line, const Card** card) {
+  for (auto it = a.cards.rbegin(); it != a.cards.rend(); ++it) {
+    if (it->end > line.end || it->end <= line.begin) continue;
+    if (code_points(trim(a.text.substr(it->end, line.end - it->end))) > 3) return false;
+    *card = &*it;
+    return true;
+  }
+  return false;
+}
+
+// A short line that names a period and no other number: a heading or a
+// table header (`Metric2026 Value…`, `指标2026年规模涵盖范围`).
+std::optional<Cue> heading_cue(const Analysis& a, Region line) {
+  const std::string_view text = a.text.substr(line.begin, line.end - line.begin);
+  if (trim(text).empty() || code_points(text) > kHeadingLine) return std::nullopt;
+  const auto [lo, hi] = cues_in(a, line.begin, line.end);
+  std::optional<Cue> first;
+  std::vector<bool> in_cue(text.size(), false);
+  for (std::size_t k = lo; k < hi; ++k) {
+    const Cue& c = a.cues[k];
+    for (std::size_t i = c.begin; i < c.end; ++i) in_cue[i - line.begin] = true;
+    if (!first && gives_topic(c)) first = c;
+  }
+  if (!first) return std::nullopt;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_ascii_digit(text[i]) && !in_cue[i]) return std::nullopt;
+  }
+  return first;
+}
+
+bool blank(const Analysis& a, Region line) { return trim(a.text.substr(line.begin, line.end - line.begin)).empty(); }
+
+Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
+  // 1-3: clause, enclosing brackets, earlier clauses of the sentence.
+  if (Result r = resolve_in_sentence(document, a, figure); r.outcome != Outcome::Unknown) return r;
+
+  const std::size_t li = line_index(a, figure.begin);
+  const Region line = line_at(a, li);
+  const std::string_view text = a.text;
+
+  // 4: the same figure stated earlier in the line.
+  const std::string_view needle = text.substr(figure.begin, figure.end - figure.begin);
+  if (!needle.empty()) {
+    const std::size_t floor = std::max(line.begin, figure.begin > kWindowBytes ? figure.begin - kWindowBytes : 0);
+    std::size_t pos = figure.begin;
+    while (pos > floor) {
+      const std::size_t at = text.rfind(needle, pos - 1);
+      if (at == std::string_view::npos || at < floor) break;
+      const bool bounded = (at == 0 || !is_ascii_digit(text[at - 1])) &&
+                           (at + needle.size() >= text.size() || !is_ascii_digit(text[at + needle.size()]));
+      if (bounded && at + needle.size() <= figure.begin) {
+        const Result r = resolve_in_sentence(document, a, {at, at + needle.size()});
+        if (r.outcome == Outcome::Found) return r;
+      }
+      pos = at;
+    }
+  }
+
+  // 5: the metric card it sits in.
+  for (const Card& card : a.cards) {
+    if (card.begin <= figure.begin && figure.end <= card.end) {
+      if (card.topic) return found(*card.topic);
+      break;
+    }
+  }
+
+  const bool short_line = code_points(text.substr(line.begin, line.end - line.begin)) <= kShortLine;
+  if (!short_line) return {};
+
+  // 6: a line that is only the figure takes its caption from the line below.
+  if (trim(text.substr(line.begin, line.end - line.begin)) == needle && li + 1 < a.line_starts.size()) {
+    const Region below = line_at(a, li + 1);
+    if (!blank(a, below) && code_points(text.substr(below.begin, below.end - below.begin)) <= kShortLine) {
+      const auto [lo, hi] = cues_in(a, below.begin, below.end);
+      for (std::size_t k = lo; k < hi; ++k) {
+        if (absolute(a.cues[k])) {
+          if (gives_topic(a.cues[k])) return found(a.cues[k]);
+          break;
+        }
+      }
+    }
+  }
+
+  // 7: the card or heading above, in the same block of lines.
+  for (std::size_t up = 1; up <= kLinesAbove && up <= li; ++up) {
+    const Region above = line_at(a, li - up);
+    if (blank(a, above)) break;
+    const Card* card = nullptr;
+    if (is_card_line(a, above, &card)) {
+      if (card->topic) return found(*card->topic);
+      break;
+    }
+    if (auto cue = heading_cue(a, above)) return found(*cue);
+    if (code_points(text.substr(above.begin, above.end - above.begin)) > kShortLine) break;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Period> period_of(const Document& document, FoldedSpan figure) {
+  const std::string& text = document.folded.text;
+  if (figure.begin > figure.end || figure.end > text.size()) return std::nullopt;
+  const Analysis& a = analysis_of(document);
+  const Result r = resolve(document, a, figure);
+  if (r.outcome != Outcome::Found) return std::nullopt;
+  return r.period;
+}
+
+std::optional<int> document_year(const Document& document) {
+  const Analysis& a = analysis_of(document);
+  // The title or dateline: the first few non-blank lines.
+  std::size_t seen = 0;
+  for (std::size_t li = 0; li < a.line_starts.size() && seen < 6; ++li) {
+    const Region line = line_at(a, li);
+    if (blank(a, line)) continue;
+    ++seen;
+    const auto [lo, hi] = cues_in(a, line.begin, line.end);
+    for (std::size_t k = lo; k < hi; ++k) {
+      if (absolute(a.cues[k]) && !a.cues[k].local) return year_of(Period{a.cues[k].label, false});
+      if (absolute(a.cues[k])) return a.cues[k].year;
+    }
+  }
+  // Else the year named most often (ties: the later year).
+  std::map<int, int> counts;
+  for (const Cue& c : a.cues) {
+    if (!absolute(c)) continue;
+    if (const auto y = year_of(Period{c.label, false})) ++counts[*y];
+  }
+  std::optional<int> best;
+  int best_count = 0;
+  for (const auto& [year, count] : counts) {
+    if (count >= best_count) {
+      best = year;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
+std::optional<int> year_of(const Period& period) {
+  std::string_view label = period.label;
+  if (label.starts_with("FY")) label.remove_prefix(2);
+  if (label.size() < 4) return std::nullopt;
+  const int year = parse_int(label.substr(0, 4));
+  if (year < 1000 || (label.size() > 4 && is_ascii_digit(label[4]))) return std::nullopt;
+  return year;
+}
+
+}  // namespace figtrail

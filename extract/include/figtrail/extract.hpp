@@ -5,7 +5,7 @@
 //
 //   [qualifier [filler]] [unit-before] [sign] number [mid-qualifier] [magnitude]
 //     [[unit] range-separator [unit-before] number [magnitude]]
-//     [+] [unit-after] [+] [per-marker [magnitude] [per-noun]] [qualifier-after]
+//     [+] [unit-after [magnitude]] [+] [per-marker [magnitude] [per-noun]] [qualifier-after]
 //
 // and the matcher scans the text with it once, left to right. Each match is
 // then checked against ICU word boundaries so a mention never starts or ends
@@ -41,6 +41,7 @@ struct Mention {
   FoldedSpan magnitude_high;
   FoldedSpan plus;           // `+` (open upper end)
   FoldedSpan unit_after;
+  FoldedSpan magnitude_after_unit;  // `75 USD million`
   FoldedSpan per_marker;
   FoldedSpan per_magnitude;
   FoldedSpan per_noun;
