@@ -136,6 +136,10 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"瑞士法郎", Money, "CHF", After},
     {"卢比", Money, "INR", After},
     {"美分", Money, "USD", After, -2},
+    // The fen and jiao of a yuan, only after one: 五元三毛, 50元6角三分.
+    {.surface = "角", .kind = Money, .unit = "CNY", .position = After, .exponent = -1, .compound_only = true},
+    {.surface = "毛", .kind = Money, .unit = "CNY", .position = After, .exponent = -1, .compound_only = true},
+    {.surface = "分", .kind = Money, .unit = "CNY", .position = After, .exponent = -2, .compound_only = true},
     {"卢布", Money, "RUB", After},
     {"盧布", Money, "RUB", After},
     {"泰铢", Money, "THB", After},
@@ -174,6 +178,8 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"renminbi", Money, "CNY", After},
     {"won", Money, "KRW", After},
     {"rupees", Money, "INR", After},
+    {"cents", Money, "USD", After, -2},
+    {"cent", Money, "USD", After, -2},
     {"pence", Money, "GBP", After, -2},
     {"penny", Money, "GBP", After, -2},
     {"pennies", Money, "GBP", After, -2},
@@ -348,6 +354,8 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"picometers", Quantity, "m", After, -12},
     {"picometer", Quantity, "m", After, -12},
     {"ft", Quantity, "m", After, -4, 3048},
+    {.surface = "in", .kind = Quantity, .unit = "m", .position = After, .exponent = -4, .factor = 254,
+     .compound_only = true},
     {"metres", Quantity, "m", After},
     {"kilometers", Quantity, "m", After, 3},
     {"kilometres", Quantity, "m", After, 3},
@@ -566,14 +574,14 @@ constexpr std::array<std::string_view, 8> kRangeSeparators{"-", "–", "—", "~
 
 // English words that end a counted-noun phrase without being its noun
 // (`5 of the`, `in 2026 this`): a count needs a noun, and these are not.
-constexpr std::array<std::string_view, 58> kCountStopwords{
+constexpr std::array<std::string_view, 57> kCountStopwords{
     "a",    "an",    "the",  "of",    "in",   "on",    "at",    "to",    "for",  "from",
     "by",   "with",  "and",  "or",    "as",   "is",    "are",   "was",   "were", "be",
     "has",  "have",  "had",  "will",  "this", "that",  "these", "those", "its",  "their",
     "per",  "than",  "plus", "less",  "us",   "thus",  "yes",   "does",  "his",  "ones",
     // Units figtrail has no canonical form for are no counted things either.
     "degrees", "grams", "kilograms", "kgs", "tons", "tonnes", "ounces", "lbs", "acres", "hectares",
-    "cents", "francs", "pesos", "kroner", "kronor", "points", "calories", "kilocalories"};
+    "francs", "pesos", "kroner", "kronor", "points", "calories", "kilocalories"};
 
 // A minus sign before a number: -22.2%, 负3.9%. (`－` arrives folded to `-`.)
 constexpr std::array<std::string_view, 5> kNegativeSigns{"-", "−", "负", "負", "minus"};

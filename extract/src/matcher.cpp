@@ -426,6 +426,14 @@ struct Matcher::Impl {
         m.unit_after = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
       }
     }
+    // A unit that only ends a compound (`2 in` after `5 ft`) is no unit of an
+    // amount that has its own currency or magnitude (`$40 Billion in capex`).
+    if (!empty(m.unit_after) && (!empty(m.unit_before) || !empty(m.magnitude))) {
+      const UnitWord* unit = lexicon.unit(slice(t, m.unit_after), Position::After);
+      if (unit != nullptr && unit->compound_only) {
+        m.unit_after = m.magnitude_after_unit = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
     // A currency code between two numbers belongs to the second when it is
     // written before numbers too (`rmb 10 usd 20`).
     if (!empty(m.unit_after) && lexicon.unit(slice(t, m.unit_after), Position::Before) != nullptr) {

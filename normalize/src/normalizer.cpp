@@ -2,6 +2,7 @@
 // scales exactly, resolves ranges, qualifiers and prices per unit, carries a
 // currency to a bare neighbour, and maps every span back to source bytes.
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "figtrail/normalize.hpp"
@@ -82,7 +83,15 @@ struct Reading {
   Qualifier qualifier = Qualifier::None;
   bool has_magnitude = false;
   std::string per;
+  bool merged = false;  // the smaller part of a compound amount before it
 };
+
+// Only spaces and a compound link (`and`, 又, 零) between two parts.
+bool gap_is_compound_link(std::string_view text, std::size_t from, std::size_t to) {
+  if (from > to || to - from > 8) return false;
+  const std::string gap = ascii_lower(trim(text.substr(from, to - from)));
+  return gap.empty() || gap == "and" || gap == "又" || gap == "零" || gap == "&";
+}
 
 }  // namespace
 
@@ -104,9 +113,6 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     ParsedNumber low = parse_number(part(m.number));
     if (!low.value) continue;
     if (!empty(m.sign)) low.value->mantissa = -low.value->mantissa;
-    const bool english_words = !part(m.number).empty() &&
-                               ((part(m.number)[0] >= 'a' && part(m.number)[0] <= 'z') ||
-                                (part(m.number)[0] >= 'A' && part(m.number)[0] <= 'Z'));
 
     // The unit: after the number wins (人民币50元 is yuan either way), then
     // between a range's ends, then before either end.
@@ -133,7 +139,6 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       r.unit = &kCountedNoun;
       r.rule = "count/noun:" + std::string(part(m.counted_noun));
     }
-    if (english_words && r.unit == nullptr && empty(m.magnitude)) continue;  // a bare "two"
 
     if (r.unit != nullptr) {
       r.unit_code = std::string(r.unit->unit);
@@ -292,10 +297,45 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     }
   }
 
+  // Compound amounts: a figure followed, with nothing but a link between, by
+  // a smaller unit of the same kind (`5 feet 2 inches`, 50元6角三分, `3
+  // dollars 50 cents`), or money by a bare number below 100 (`15 dollars
+  // and 50`: its cents), is one figure.
+  const auto unit_scale = [](const UnitWord& u) { return static_cast<double>(u.factor) * std::pow(10.0, u.exponent); };
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    Reading& r = readings[i];
+    if (r.unit == nullptr || !r.value || r.merged) continue;
+    for (std::size_t j = i + 1; j < readings.size(); ++j) {
+      Reading& next = readings[j];
+      if (!next.value || !empty(next.mention->magnitude) || !gap_is_compound_link(text, r.span.end, next.span.begin)) {
+        break;
+      }
+      std::optional<Decimal> part_value;
+      if (next.unit != nullptr) {
+        const bool smaller = next.unit->kind == r.unit->kind && unit_scale(*next.unit) < unit_scale(*r.unit) &&
+                             (next.unit->unit == r.unit->unit || next.unit->kind == Kind::Money);
+        if (!smaller) break;
+        part_value = next.value;
+      } else {
+        const double v = next.value->to_double();
+        const bool cents = r.unit->kind == Kind::Money && r.unit->exponent == 0 && is_integer(*next.value) &&
+                           v >= 1 && v <= 99;
+        if (!cents) break;
+        part_value = scaled(*next.value, -2);
+      }
+      const std::optional<Decimal> total = sum(*r.value, *part_value);
+      if (!total) break;
+      r.value = total;
+      r.span.end = next.span.end;
+      r.rule += "+" + (next.unit != nullptr ? std::string(next.unit->surface) : std::string("cents"));
+      next.merged = true;
+    }
+  }
+
   std::vector<Figure> figures;
   figures.reserve(readings.size());
   for (Reading& r : readings) {
-    if (r.unit == nullptr) continue;
+    if (r.unit == nullptr || r.merged || r.unit->compound_only) continue;
     // A price's 每 may stand before the number: 每百万token仅0.30美元.
     if (r.per.empty() && r.unit->kind == Kind::Money) {
       const FoldedSpan sentence = doc.segments.sentence_at(r.span.begin);

@@ -70,6 +70,19 @@ std::optional<int> english_word(std::string_view word) {
 
 Decimal scaled(Decimal value, int exponent) { return {value.mantissa, value.exponent + exponent}; }
 
+std::optional<Decimal> sum(Decimal a, Decimal b) {
+  a = a.normalized();
+  b = b.normalized();
+  if (a.exponent < b.exponent) std::swap(a, b);
+  // Bring a down to b's exponent.
+  for (int e = a.exponent; e > b.exponent; --e) {
+    if (__builtin_mul_overflow(a.mantissa, 10, &a.mantissa)) return std::nullopt;
+  }
+  std::int64_t mantissa = 0;
+  if (__builtin_add_overflow(a.mantissa, b.mantissa, &mantissa)) return std::nullopt;
+  return Decimal{mantissa, b.exponent}.normalized();
+}
+
 ParsedNumber parse_arabic(std::string_view text) {
   if (text.empty()) return fail(text, "empty");
   std::int64_t mantissa = 0;

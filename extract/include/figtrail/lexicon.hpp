@@ -48,6 +48,9 @@ struct UnitWord {
   // 折 counts tenths below ten (八折, 8.5折 → 80 %, 85 %) and hundredths
   // from ten (75折 → 75 %): the exponent applies only below ten.
   bool exponent_below_ten_only = false;
+  // Only the smaller part of a compound amount, never alone: 分 and 角 in
+  // 50元6角三分, `in` in `5 ft 2 in` (alone they are points or a preposition).
+  bool compound_only = false;
 
   // Words match regardless of ASCII case (`Dollars`, `usd`, `168CM`), except
   // where case is meaning.

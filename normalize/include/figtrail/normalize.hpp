@@ -33,6 +33,8 @@ struct ParsedNumber {
 
 // value × 10^exponent, exactly.
 [[nodiscard]] Decimal scaled(Decimal value, int exponent);
+// a + b, exactly; nullopt when the sum does not fit.
+[[nodiscard]] std::optional<Decimal> sum(Decimal a, Decimal b);
 
 class Normalizer {
  public:
