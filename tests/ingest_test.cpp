@@ -346,3 +346,11 @@ TEST_CASE("spaces inside tokenized Chinese are dropped from the folded view", "[
   const figtrail::SourceSpan span = folded.map.to_source({at, at + std::string("百分之2").size()});
   CHECK(source.substr(span.begin, span.end - span.begin) == "百 分 之  2");
 }
+
+TEST_CASE("a full-width comma groups full-width digits only", "[ingest][fold]") {
+  CHECK(figtrail::fold_utf8("１１１，１１１个").text == "111,111个");
+  CHECK(figtrail::fold_utf8("百分之９，９９９").text == "百分之9,999");
+  CHECK(figtrail::fold_utf8("20，300").text == "20，300");     // ASCII digits: two numbers
+  CHECK(figtrail::fold_utf8("１，２３").text == "1，23");       // not three digits after it
+  CHECK(figtrail::fold_utf8("１，２３４５").text == "1，2345");  // more than three
+}

@@ -98,3 +98,10 @@ TEST_CASE("English number words below one hundred", "[number]") {
   CHECK(error_of("five twenty") == "malformed number 'five twenty': not an English number below one hundred");
   CHECK(error_of("twelve three") == "malformed number 'twelve three': not an English number below one hundred");
 }
+
+TEST_CASE("Chinese units must decrease within a section; 半 is a half", "[number]") {
+  CHECK(error_of("七十百") == "malformed number '七十百': units out of order");
+  CHECK(error_of("一百千") == "malformed number '一百千': units out of order");
+  CHECK(value_of("一万五千亿").to_string() == "1500000000000");  // 万 and 亿 start new sections
+  CHECK(value_of("半").to_string() == "0.5");
+}

@@ -322,3 +322,25 @@ TEST_CASE("period agreement with the corpus gold", "[period][corpus]") {
   REQUIRE(compared > 0);
   REQUIRE(agreement >= 0.90);
 }
+
+// Hidden (run with `test_period "[debug]"`): every figure of every corpus
+// document with its period, for reviewing the rules beyond the gold.
+TEST_CASE("print every corpus figure with its period", "[.][debug]") {
+  const fs::path corpus = fs::path(FIGTRAIL_SOURCE_DIR) / "corpus";
+  std::vector<fs::path> docs;
+  for (const auto& entry : fs::directory_iterator(corpus)) {
+    if (entry.is_regular_file()) docs.push_back(entry.path());
+  }
+  std::sort(docs.begin(), docs.end());
+  for (const fs::path& path : docs) {
+    const figtrail::Document doc = figtrail::load_document(path);
+    const auto year = figtrail::document_year(doc);
+    std::cout << "== " << path.filename().string() << " (document year " << (year ? std::to_string(*year) : "none")
+              << ")\n";
+    for (const figtrail::Figure& f : figtrail::extract_figures(doc)) {
+      const auto p = figtrail::period_of(doc, f.folded);
+      std::cout << "  " << f.line << "\t" << f.text << "\t" << (p ? p->label + (p->projection ? " (target)" : "") : "null")
+                << "\n";
+    }
+  }
+}

@@ -32,6 +32,7 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"CAD$", Money, "CAD", Before},
     {"C$", Money, "CAD", Before},
     {"CA$", Money, "CAD", Before},
+    {"C $", Money, "CAD", Before},  // tokenized newswire
     {"S$", Money, "SGD", Before},
     {"R$", Money, "BRL", Before},
     {"$", Money, "USD", Before},
@@ -75,6 +76,7 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"日元", Money, "JPY", Before},
     // ---- Chinese, before the number ----
     {"百分之", Percent, "%", Before},
+    {"佰分之", Percent, "%", Before},
     {"千分之", Percent, "%", Before, -1},
     {"仟分之", Percent, "%", Before, -1},
     {"百万分之", Percent, "%", Before, -4},
@@ -82,6 +84,7 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"千万分之", Percent, "%", Before, -5},
     {"千萬分之", Percent, "%", Before, -5},
     {"亿分之", Percent, "%", Before, -6},
+    {"万万分之", Percent, "%", Before, -6},
     {"億分之", Percent, "%", Before, -6},
     {"万分之", Percent, "%", Before, -2},
     {"萬分之", Percent, "%", Before, -2},
@@ -220,6 +223,8 @@ constexpr std::array kUnits = std::to_array<UnitWord>({
     {"%", Percent, "%", After},
     {"‰", Percent, "%", After, -1},
     {"percent", Percent, "%", After},
+    {"percents", Percent, "%", After},
+    {"percentage", Percent, "%", After},
     {"per cent", Percent, "%", After},
     {"pct", Percent, "%", After},
     {"percentage points", Percent, "pp", After},

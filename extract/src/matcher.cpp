@@ -42,7 +42,7 @@ enum Group : int {
 // Chinese numerals (digits, units, magnitude characters, simplified,
 // traditional and financial forms), and the decimal point 点.
 constexpr std::string_view kChineseNumeralChars =
-    "零〇一二两兩三四五六七八九十百千万亿萬億壹贰貳叁參肆伍陆陸柒捌玖拾佰仟";
+    "零〇一二两兩三四五六七八九十百千万亿萬億壹贰貳叁參肆伍陆陸柒捌玖拾佰仟半";
 constexpr std::string_view kChineseDigitChars = "零〇一二两兩三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖";
 
 // English numbers below one hundred, hundreds (`one hundred`), and the
@@ -274,7 +274,7 @@ bool number_ok(std::string_view text, std::string_view number, std::size_t numbe
     if (kChineseDigitChars.find(number.substr(i, 3)) != std::string_view::npos) has_digit = true;
   }
   const bool leading_unit = starts_with_any(number, "十百千拾佰仟");
-  return has_digit || leading_unit;
+  return has_digit || leading_unit || number == "半";
 }
 
 bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -116,6 +116,21 @@ bool kept_unfolded(utf8proc_int32_t cp) {
          || (cp >= 0x2776 && cp <= 0x2793);  // dingbat circled numbers: list markers
 }
 
+bool is_fullwidth_digit(utf8proc_int32_t cp) { return cp >= 0xFF10 && cp <= 0xFF19; }
+
+// A full-width comma between full-width digits, with exactly three after it
+// (１１１，１１１), groups digits in full-width text; `20，300` with ASCII
+// digits stays two numbers.
+bool groups_fullwidth_digits(std::string_view source, std::size_t comma, std::size_t comma_end) {
+  if (comma < 3 || !is_fullwidth_digit(decode(source, comma - 3).cp)) return false;
+  std::size_t at = comma_end;
+  for (int i = 0; i < 3; ++i) {
+    if (at >= source.size() || !is_fullwidth_digit(decode(source, at).cp)) return false;
+    at += 3;
+  }
+  return at >= source.size() || !is_fullwidth_digit(decode(source, at).cp);
+}
+
 void check_utf8proc(utf8proc_ssize_t result) {
   // Only reachable on a bug: pieces are validated UTF-8.
   if (result < 0) throw std::runtime_error(std::string("utf8proc: ") + utf8proc_errmsg(result));
@@ -230,7 +245,9 @@ FoldedText fold_utf8(std::string_view source) {
     const std::size_t before = out.size();
     const bool single = end == at + first.length;
     // A lone character without a decomposition (most CJK) is its own NFKC.
-    if (kept_unfolded(first.cp) || (single && !has_decomposition(first.cp))) {
+    if (first.cp == 0xFF0C && groups_fullwidth_digits(source, at, end)) {
+      out.push_back(',');
+    } else if (kept_unfolded(first.cp) || (single && !has_decomposition(first.cp))) {
       out.append(piece);
     } else {
       append_nfkc(piece, buffer, out);

@@ -106,11 +106,30 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
 
   std::vector<Reading> readings;
   readings.reserve(mentions.size());
-  for (const Mention& m : mentions) {
+  for (const Mention& original : mentions) {
+    Mention m = original;
     Reading r;
-    r.mention = &m;
+    r.mention = &original;
     r.span = m.span;
     ParsedNumber low = parse_number(part(m.number));
+    if (!low.value && static_cast<unsigned char>(part(m.number)[0]) >= 0x80 && empty(m.number_high)) {
+      // A Chinese numeral that runs into the next word (百分之七十百分位):
+      // the longest prefix that parses is the number, the rest is text.
+      std::string_view digits = part(m.number);
+      while (!low.value && digits.size() > 3) {
+        digits.remove_suffix(3);
+        low = parse_number(digits);
+      }
+      if (!low.value) continue;
+      // Everything after the cut belongs to the text, not to this figure.
+      const Mention before_cut = m;
+      m = Mention{};
+      m.qualifier_before = before_cut.qualifier_before;
+      m.unit_before = before_cut.unit_before;
+      m.sign = before_cut.sign;
+      m.number = {before_cut.number.begin, before_cut.number.begin + digits.size()};
+      r.span.end = m.number.end;
+    }
     if (!low.value) continue;
     if (!empty(m.sign)) low.value->mantissa = -low.value->mantissa;
 
@@ -318,8 +337,8 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
         part_value = next.value;
       } else {
         const double v = next.value->to_double();
-        const bool cents = r.unit->kind == Kind::Money && r.unit->exponent == 0 && is_integer(*next.value) &&
-                           v >= 1 && v <= 99;
+        const bool cents = r.unit->kind == Kind::Money && r.unit->exponent == 0 && is_integer(*r.value) &&
+                           is_integer(*next.value) && v >= 1 && v <= 99;
         if (!cents) break;
         part_value = scaled(*next.value, -2);
       }
@@ -329,6 +348,20 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       r.span.end = next.span.end;
       r.rule += "+" + (next.unit != nullptr ? std::string(next.unit->surface) : std::string("cents"));
       next.merged = true;
+    }
+  }
+
+  // 半 after a unit adds half of it: 两米半 is 2.5 m, 三成半 35 %.
+  constexpr std::string_view kHalf = "半";
+  for (Reading& r : readings) {
+    if (r.unit == nullptr || !r.value || r.merged || r.unit->generic || r.unit->kind == Kind::Money ||
+        text.substr(r.span.end, kHalf.size()) != kHalf) {
+      continue;
+    }
+    const Decimal half = scaled(Decimal{5 * r.unit->factor, r.unit->exponent - 1}, 0);
+    if (const std::optional<Decimal> total = sum(*r.value, half)) {
+      r.value = total;
+      r.span.end += kHalf.size();
     }
   }
 

@@ -153,10 +153,12 @@ ParsedNumber parse_arabic(std::string_view text) {
 }
 
 ParsedNumber parse_chinese(std::string_view text) {
+  if (text == "半") return {Decimal{5, -1}, {}};  // 半成, 半年: a half
   if (text.empty() || text.size() % 3 != 0) return fail(text, "not a Chinese numeral");
   std::int64_t total = 0;    // completed 亿 sections
   std::int64_t section = 0;  // below the current 亿
   std::int64_t digits = -1;  // digits read since the last unit; -1 for none
+  std::int64_t last_unit = 0;  // the last 十/百/千 in this section: they must decrease
   bool any = false;
   std::size_t i = 0;
   for (; i < text.size(); i += 3) {
@@ -170,6 +172,8 @@ ParsedNumber parse_chinese(std::string_view text) {
       if (digits < 0) digits = 0;
       if (!checked_mul_add(digits, 10, c->digit)) return fail(text, "too large");
     } else if (c->unit < 10000) {
+      if (last_unit != 0 && c->unit >= last_unit) return fail(text, "units out of order");
+      last_unit = c->unit;
       std::int64_t add = digits < 0 ? 1 : digits;  // 十五 is 1×10 + 5
       if (__builtin_mul_overflow(add, c->unit, &add) || __builtin_add_overflow(section, add, &section)) {
         return fail(text, "too large");
@@ -180,12 +184,14 @@ ParsedNumber parse_chinese(std::string_view text) {
       if (base == 0) base = 1;
       if (__builtin_mul_overflow(base, c->unit, &section)) return fail(text, "too large");
       digits = -1;
+      last_unit = 0;
     } else {  // 亿: everything so far is a count of 亿
       std::int64_t base = total + section + (digits < 0 ? 0 : digits);
       if (base == 0) base = 1;
       if (__builtin_mul_overflow(base, c->unit, &total)) return fail(text, "too large");
       section = 0;
       digits = -1;
+      last_unit = 0;
     }
   }
   if (!any) return fail(text, "no digits before the decimal point");

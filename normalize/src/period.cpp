@@ -324,12 +324,13 @@ bool at_boundaries(std::string_view text, std::size_t begin, std::size_t end, bo
   const char last = text[end - 1];
   if (begin > 0) {
     const char prev = text[begin - 1];
-    if (is_ascii_digit(prev)) return false;
+    if (is_ascii_digit(prev) && is_ascii_digit(first)) return false;
     if (is_ascii_alpha(first) && is_ascii_alpha(prev)) return false;
   }
   if (end < text.size()) {
     const char next = text[end];
-    if (is_ascii_digit(next)) return false;
+    // 2025年15% is a year and a figure; 20251 is neither.
+    if (is_ascii_digit(next) && is_ascii_digit(last)) return false;
     // A year may carry an estimate letter (2026E); checked with the year.
     if (!year_rule && (is_ascii_alpha(last) || is_ascii_digit(last)) && is_ascii_alpha(next)) return false;
   }
@@ -448,19 +449,23 @@ std::vector<Cue> scan_cues(std::string_view text, const std::vector<Region>& url
       }
     }
   }
-  // Leftmost first; at one place the longest, then the earlier rule.
+  // Of overlapping matches the longest wins (`2025年二季度` over `至2025年`,
+  // `Q1 2026` over `2026`), then the leftmost, then the earlier rule.
   std::sort(found.begin(), found.end(), [](const Cue& a, const Cue& b) {
+    if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
     if (a.begin != b.begin) return a.begin < b.begin;
-    if (a.end != b.end) return a.end > b.end;
     return a.rule < b.rule;
   });
+  std::map<std::size_t, std::size_t> taken;  // begin → end of kept cues
   std::vector<Cue> kept;
-  std::size_t last_end = 0;
   for (Cue& cue : found) {
-    if (cue.begin < last_end) continue;
-    last_end = cue.end;
+    auto it = taken.lower_bound(cue.begin);
+    if (it != taken.end() && it->first < cue.end) continue;
+    if (it != taken.begin() && std::prev(it)->second > cue.begin) continue;
+    taken.emplace(cue.begin, cue.end);
     kept.push_back(std::move(cue));
   }
+  std::sort(kept.begin(), kept.end(), [](const Cue& a, const Cue& b) { return a.begin < b.begin; });
   return kept;
 }
 
@@ -501,12 +506,13 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
   for (const Region& s : find_all(source_re(), text)) {
     const Region line = line_at(*a, line_index(*a, s.begin));
     std::size_t end = line.end;
-    for (const Cue& c : a->cues) {
-      if (c.begin >= s.end && c.begin < line.end && c.kind != Relative && c.kind != Since) {
+    for (std::size_t k = cues_in(*a, s.end, line.end).first; k < a->cues.size(); ++k) {
+      const Cue& c = a->cues[k];
+      if (c.begin >= line.end) break;
+      if (absolute(c)) {
         end = c.end;
         break;
       }
-      if (c.begin >= line.end) break;
     }
     if (!a->sources.empty() && s.begin < a->sources.back().end) continue;
     a->sources.push_back({s.begin, end});
@@ -611,6 +617,9 @@ class Window {
           continue;
         }
         if (comparison_at(pos)) separators_.push_back({pos, pos, stack.back()});
+        if (c == ':' && !(pos > begin && is_ascii_digit(text[pos - 1]) && pos + 1 < end && is_ascii_digit(text[pos + 1]))) {
+          colons_.push_back({pos, pos + 1, stack.back()});
+        }
       }
       pos = next;
     }
@@ -678,8 +687,14 @@ class Window {
   // at the word: `up 52.8% YoY | from $843B in 2025`.
   [[nodiscard]] bool comparison_at(std::size_t pos) const {
     const std::string_view rest = a_.text.substr(pos, end_ - pos);
-    return rest.size() >= 5 && (rest[0] == 'f' || rest[0] == 'F') && ascii_lower(rest.substr(0, 4)) == "from" &&
-           !is_ascii_alpha(rest[4]) && pos > begin_ && !is_ascii_alpha(a_.text[pos - 1]);
+    if (!(rest.size() >= 5 && (rest[0] == 'f' || rest[0] == 'F') && ascii_lower(rest.substr(0, 4)) == "from" &&
+          !is_ascii_alpha(rest[4]) && pos > begin_ && !is_ascii_alpha(a_.text[pos - 1]))) {
+      return false;
+    }
+    // `from 2026 through 2028` is a span, not a comparison base.
+    const auto it = std::lower_bound(a_.cues.begin(), a_.cues.end(), pos,
+                                     [](const Cue& c, std::size_t p) { return c.begin < p; });
+    return it == a_.cues.end() || it->begin != pos;
   }
 
   [[nodiscard]] bool descends_from(int g, int ancestor) const {
@@ -712,6 +727,13 @@ class Window {
     const Cue* before_prev = nullptr;   // the direct cue before that
     const Cue* after = nullptr;         // nearest direct or cited cue after
     const Cue* aside_before = nullptr;  // nearest bracketed cue before
+    // A colon after the figure opens what it introduces: `推出四款新芯片:2026年
+    // 第一季度发布…` does not date the chips. Before the figure it does not
+    // separate: `FY2026 revenue: $216B`.
+    std::size_t after_limit = right;
+    for (const Separator& s : colons_) {
+      if (s.group == g && s.begin >= a1 && s.begin < after_limit) after_limit = s.begin;
+    }
     for (const CueInGroup& cg : cue_groups_) {
       const Cue& c = a_.cues[cg.cue];
       if (c.begin < left || c.end > right) continue;
@@ -724,7 +746,7 @@ class Window {
         } else {
           aside_before = &c;
         }
-      } else if (c.begin >= a1 && !after && (direct || cited(cg.group, g))) {
+      } else if (c.begin >= a1 && c.end <= after_limit && !after && (direct || cited(cg.group, g))) {
         after = &c;
       }
     }
@@ -772,6 +794,7 @@ class Window {
   std::size_t begin_, end_;
   std::vector<Group> groups_;
   std::vector<Separator> separators_;
+  std::vector<Separator> colons_;
   std::vector<CueInGroup> cue_groups_;
 };
 
@@ -779,6 +802,7 @@ constexpr std::size_t kWindowBytes = 3000;    // around a figure, each way
 constexpr std::size_t kShortLine = 120;       // code points: a label or a table row
 constexpr std::size_t kHeadingLine = 60;      // code points: a heading or a table header
 constexpr std::size_t kLinesAbove = 8;        // how far up a block a heading may be
+constexpr int kEchoTries = 4;                 // earlier statements of a figure looked at
 
 Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSpan figure) {
   const FoldedSpan sentence = document.segments.sentence_at(figure.begin);
@@ -789,6 +813,28 @@ Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSp
   for (const Region& s : a.sources) {
     if (s.end <= figure.begin && s.end > begin) begin = s.end;
     if (s.begin >= figure.end && s.begin < end) end = s.begin;
+  }
+  // ICU does not end a sentence at `. ` before a digit (`valued at ~$1.5T.
+  // 2026 expected to…`); a figure's sentence does.
+  const auto stop_at = [&](std::size_t pos) {
+    if (a.text[pos] != '.' || pos < 2 || pos + 2 >= a.text.size()) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(a.text[pos - 1])) &&
+          std::isalnum(static_cast<unsigned char>(a.text[pos - 2])))) {
+      return false;
+    }
+    std::size_t k = pos + 1;
+    if (a.text[k] != ' ') return false;
+    while (k < a.text.size() && a.text[k] == ' ') ++k;
+    return k < a.text.size() && is_ascii_digit(a.text[k]);
+  };
+  for (std::size_t pos = begin; pos < figure.begin; ++pos) {
+    if (stop_at(pos)) begin = pos + 1;
+  }
+  for (std::size_t pos = figure.end; pos < end; ++pos) {
+    if (stop_at(pos)) {
+      end = pos + 1;
+      break;
+    }
   }
   while (begin < figure.begin && is_continuation(a.text[begin])) ++begin;
   const Window window(a, begin, std::max(end, figure.end));
@@ -840,7 +886,7 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
   if (!needle.empty()) {
     const std::size_t floor = std::max(line.begin, figure.begin > kWindowBytes ? figure.begin - kWindowBytes : 0);
     std::size_t pos = figure.begin;
-    while (pos > floor) {
+    for (int tries = 0; tries < kEchoTries && pos > floor; ++tries) {
       const std::size_t at = text.rfind(needle, pos - 1);
       if (at == std::string_view::npos || at < floor) break;
       const bool bounded = (at == 0 || !is_ascii_digit(text[at - 1])) &&
@@ -914,15 +960,13 @@ std::optional<int> document_year(const Document& document) {
     ++seen;
     const auto [lo, hi] = cues_in(a, line.begin, line.end);
     for (std::size_t k = lo; k < hi; ++k) {
-      if (absolute(a.cues[k]) && !a.cues[k].local) return year_of(Period{a.cues[k].label, false});
-      if (absolute(a.cues[k])) return a.cues[k].year;
+      if (absolute(a.cues[k]) && a.cues[k].year > 0) return a.cues[k].year;
     }
   }
   // Else the year named most often (ties: the later year).
   std::map<int, int> counts;
   for (const Cue& c : a.cues) {
-    if (!absolute(c)) continue;
-    if (const auto y = year_of(Period{c.label, false})) ++counts[*y];
+    if (absolute(c) && c.year > 0) ++counts[c.year];
   }
   std::optional<int> best;
   int best_count = 0;
