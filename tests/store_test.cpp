@@ -97,6 +97,11 @@ Figure money() {
   figure.value = Decimal{11, 7};
   figure.unit = "USD";
   figure.rule = "money.cjk_magnitude";
+  figure.period = "2033";
+  figure.projection = true;
+  figure.value_usd = 1.1e8;
+  figure.fx_rate = 1.0;
+  figure.fx_year = 2025;
   return figure;
 }
 
@@ -150,8 +155,18 @@ TEST_CASE("a document's figures read back exactly", "[store]") {
   CHECK(m.line == 1);
   CHECK(m.sentence == money().sentence);
   CHECK(m.folded == FoldedSpan{});
+  CHECK(m.period == "2033");
+  CHECK(m.projection);
+  CHECK(m.value_usd == 1.1e8);
+  CHECK(m.fx_rate == 1.0);
+  CHECK(m.fx_year == 2025);
 
   const Figure& p = stored[1].figure;
+  CHECK(p.period.empty());
+  CHECK_FALSE(p.projection);
+  CHECK_FALSE(p.value_usd);
+  CHECK_FALSE(p.fx_rate);
+  CHECK(p.fx_year == 0);
   CHECK(p.kind == Kind::Percent);
   CHECK_FALSE(p.value);
   REQUIRE(p.low);
@@ -272,11 +287,100 @@ TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
                         std::vector<Figure>{money()});
     }
     CHECK(sql_value(db_path, "PRAGMA application_id") == std::to_string(0x46475452));
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "1");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "2");
     CHECK(sql_value(db_path, "PRAGMA journal_mode") == "wal");
     auto reopened = Database::open(db_path);
     CHECK(reopened.document_count() == 1);
     CHECK(reopened.figures().size() == 1);
+  }
+
+  SECTION("a version 1 database is upgraded in place and keeps its figures") {
+    // The schema of figtrail 0.1.0, before periods and US-dollar values.
+    const char* v1_schema = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  command TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  documents_stored INTEGER,
+  documents_unchanged INTEGER,
+  documents_failed INTEGER,
+  figures_stored INTEGER
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id)
+);
+CREATE TABLE sentences (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  UNIQUE (document_id, text)
+);
+CREATE TABLE figures (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
+  text TEXT NOT NULL,
+  byte_start INTEGER NOT NULL,
+  byte_end INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sentence_id INTEGER REFERENCES sentences(id),
+  value REAL,
+  low REAL,
+  high REAL,
+  value_exact TEXT,
+  low_exact TEXT,
+  high_exact TEXT,
+  unit TEXT NOT NULL,
+  qualifier TEXT,
+  per TEXT,
+  rule TEXT NOT NULL,
+  CHECK (byte_start <= byte_end)
+);
+CREATE INDEX figures_document_id ON figures(document_id);
+CREATE INDEX figures_kind ON figures(kind);
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE VIEW figures_view AS
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+       f.kind, f.text, f.byte_start, f.byte_end, f.line,
+       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
+       f.unit, f.qualifier, f.per, f.rule, s.text AS sentence
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN sentences s ON s.id = f.sentence_id;
+)sql";
+    const fs::path db_path = dir / "v1.db";
+    sqlite3* old = nullptr;
+    REQUIRE(sqlite3_open(db_path.c_str(), &old) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(old, v1_schema, nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(old,
+                         "PRAGMA application_id = 1179079762; PRAGMA user_version = 1;"
+                         "INSERT INTO documents VALUES (1, 'a.txt', 'ab', 2, 't', 'figtrail-0.1.0', NULL);"
+                         "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, value,"
+                         " value_exact, unit, rule) VALUES (1, 'percent', '5%', 0, 2, 1, 5, '5', '%', 'r')",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(old);
+    auto db = Database::open(db_path);
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "2");
+    const auto figures = db.figures();
+    REQUIRE(figures.size() == 1);
+    CHECK(figures[0].figure.text == "5%");
+    CHECK(figures[0].figure.period.empty());
+    CHECK_FALSE(figures[0].figure.value_usd.has_value());
+    CHECK(sql_value(db_path, "SELECT count(*) FROM figures_view WHERE period IS NULL") == "1");
   }
 
   SECTION("a text file is not a SQLite database, and stays as it was") {

@@ -22,7 +22,7 @@ namespace {
 // Marks a SQLite file as figtrail's ("FGTR"), so we never write into someone
 // else's database; user_version numbers the schema below.
 constexpr std::int32_t kApplicationId = 0x46475452;
-constexpr std::int32_t kSchemaVersion = 1;
+constexpr std::int32_t kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE runs (
@@ -70,6 +70,13 @@ CREATE TABLE figures (
   qualifier TEXT,
   per TEXT,
   rule TEXT NOT NULL,
+  period TEXT,
+  projection INTEGER NOT NULL DEFAULT 0,
+  value_usd REAL,
+  low_usd REAL,
+  high_usd REAL,
+  fx_rate REAL,
+  fx_year INTEGER,
   CHECK (byte_start <= byte_end)
 );
 CREATE INDEX figures_document_id ON figures(document_id);
@@ -85,10 +92,36 @@ CREATE VIEW figures_view AS
 SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
        f.kind, f.text, f.byte_start, f.byte_end, f.line,
        f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
-       f.unit, f.qualifier, f.per, f.rule, s.text AS sentence
+       f.unit, f.qualifier, f.per, f.period, f.projection,
+       f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year,
+       f.rule, s.text AS sentence
 FROM figures f
 JOIN documents d ON d.id = f.document_id
 LEFT JOIN sentences s ON s.id = f.sentence_id;
+)sql";
+
+// From schema version 1: the period and US-dollar columns. Documents keep
+// their figures until re-ingested (a new pipeline version re-extracts them).
+constexpr const char* kMigrateFrom1 = R"sql(
+ALTER TABLE figures ADD COLUMN period TEXT;
+ALTER TABLE figures ADD COLUMN projection INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE figures ADD COLUMN value_usd REAL;
+ALTER TABLE figures ADD COLUMN low_usd REAL;
+ALTER TABLE figures ADD COLUMN high_usd REAL;
+ALTER TABLE figures ADD COLUMN fx_rate REAL;
+ALTER TABLE figures ADD COLUMN fx_year INTEGER;
+DROP VIEW figures_view;
+CREATE VIEW figures_view AS
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+       f.kind, f.text, f.byte_start, f.byte_end, f.line,
+       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
+       f.unit, f.qualifier, f.per, f.period, f.projection,
+       f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year,
+       f.rule, s.text AS sentence
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN sentences s ON s.id = f.sentence_id;
+PRAGMA user_version = 2;
 )sql";
 
 struct CloseDb {
@@ -150,6 +183,7 @@ class Query {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
   }
   [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  [[nodiscard]] double real(int column) const { return sqlite3_column_double(stmt_, column); }
   [[nodiscard]] std::size_t size(int column) const {
     return static_cast<std::size_t>(sqlite3_column_int64(stmt_, column));
   }
@@ -381,6 +415,12 @@ struct Database::Impl {
       }
       transaction.commit();
     }
+    if (identity.application_id == kApplicationId && identity.user_version == 1) {
+      Transaction transaction(connection);
+      connection.exec(kMigrateFrom1, "upgrade the schema from version 1");
+      transaction.commit();
+      identity = read_identity(connection);
+    }
     check_identity(identity);
   }
 
@@ -460,8 +500,10 @@ struct Database::Impl {
                      const Figure& figure) {
     Query insert = connection.query(
         "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, sentence_id,"
-        " value, low, high, value_exact, low_exact, high_exact, unit, qualifier, per, rule)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " value, low, high, value_exact, low_exact, high_exact, unit, qualifier, per, rule,"
+        " period, projection, value_usd, low_usd, high_usd, fx_rate, fx_year)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
         "insert a figure");
     insert.bind_int(1, document_id)
         .bind_text(2, to_string(figure.kind))
@@ -472,7 +514,25 @@ struct Database::Impl {
         .bind_text(14, figure.unit)
         .bind_text_or_null(15, to_string(figure.qualifier))
         .bind_text_or_null(16, figure.per)
-        .bind_text(17, figure.rule);
+        .bind_text(17, figure.rule)
+        .bind_text_or_null(18, figure.period)
+        .bind_int(19, figure.projection ? 1 : 0);
+    const auto bind_optional = [&insert](int column, const std::optional<double>& number) {
+      if (number) {
+        insert.bind_real(column, *number);
+      } else {
+        insert.bind_null(column);
+      }
+    };
+    bind_optional(20, figure.value_usd);
+    bind_optional(21, figure.low_usd);
+    bind_optional(22, figure.high_usd);
+    bind_optional(23, figure.fx_rate);
+    if (figure.fx_rate) {
+      insert.bind_int(24, figure.fx_year);
+    } else {
+      insert.bind_null(24);
+    }
     if (sentence_id) {
       insert.bind_int(7, *sentence_id);
     } else {
@@ -507,7 +567,8 @@ struct Database::Impl {
   std::vector<StoredFigure> read_figures(std::optional<Kind> kind) {
     Query rows = connection.query(
         "SELECT f.id, d.path, d.sha256, f.kind, f.text, f.byte_start, f.byte_end, f.line,"
-        " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per, f.rule"
+        " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per, f.rule,"
+        " f.period, f.projection, f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year"
         " FROM figures f JOIN documents d ON d.id = f.document_id"
         " LEFT JOIN sentences s ON s.id = f.sentence_id"
         " WHERE ?1 IS NULL OR f.kind = ?1"
@@ -539,6 +600,17 @@ struct Database::Impl {
       figure.qualifier = *qualifier;
       figure.per = rows.text(14);
       figure.rule = rows.text(15);
+      figure.period = rows.text(16);
+      figure.projection = rows.integer(17) != 0;
+      const auto optional_real = [&rows](int column) -> std::optional<double> {
+        if (rows.is_null(column)) return std::nullopt;
+        return rows.real(column);
+      };
+      figure.value_usd = optional_real(18);
+      figure.low_usd = optional_real(19);
+      figure.high_usd = optional_real(20);
+      figure.fx_rate = optional_real(21);
+      figure.fx_year = rows.is_null(22) ? 0 : static_cast<int>(rows.integer(22));
       result.push_back(std::move(stored));
     }
     return result;
