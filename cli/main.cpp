@@ -107,6 +107,16 @@ json figure_json(std::string_view doc, const figtrail::Figure& f) {
   j["per"] = optional_text(f.per);
   j["line"] = f.line;
   j["rule"] = f.rule;
+  j["period"] = optional_text(f.period);
+  j["projection"] = f.projection;
+  if (f.kind == figtrail::Kind::Money) {
+    const auto usd = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    if (f.value || !f.low) j["value_usd"] = usd(f.value_usd);
+    if (f.low) j["low_usd"] = usd(f.low_usd);
+    if (f.high) j["high_usd"] = usd(f.high_usd);
+    j["fx_rate"] = usd(f.fx_rate);
+    j["fx_year"] = f.fx_rate ? json(f.fx_year) : json(nullptr);
+  }
   return j;
 }
 
@@ -132,7 +142,7 @@ std::optional<figtrail::Document> load(const std::string& path, std::string& err
   return std::nullopt;
 }
 
-int run_extract(const std::vector<std::string>& paths) {
+int run_extract(const std::vector<std::string>& paths, const figtrail::FxTable& fx) {
   const Inputs inputs = expand(paths);
   int failed = inputs.failed;
   for (const std::string& path : inputs.files) {
@@ -143,7 +153,7 @@ int run_extract(const std::vector<std::string>& paths) {
       continue;
     }
     try {
-      for (const figtrail::Figure& f : figtrail::extract_figures(*doc)) print_jsonl(figure_json(path, f));
+      for (const figtrail::Figure& f : figtrail::extract_figures(*doc, fx)) print_jsonl(figure_json(path, f));
     } catch (const std::exception& e) {
       report(path + ": cannot extract (" + e.what() + ")");
       ++failed;
@@ -152,7 +162,8 @@ int run_extract(const std::vector<std::string>& paths) {
   return failed > 0 ? kExitInputFailed : kExitOk;
 }
 
-int run_ingest(const std::string& db_path, const std::vector<std::string>& paths, const std::string& command) {
+int run_ingest(const std::string& db_path, const std::vector<std::string>& paths, const std::string& command,
+               const figtrail::FxTable& fx) {
   figtrail::Database db = figtrail::Database::open(db_path);
   const Inputs inputs = expand(paths);
   const std::int64_t run = db.begin_run(command);
@@ -172,7 +183,7 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
         ++summary.documents_unchanged;
         continue;
       }
-      const std::vector<figtrail::Figure> figures = figtrail::extract_figures(*doc);
+      const std::vector<figtrail::Figure> figures = figtrail::extract_figures(*doc, fx);
       db.store_document(run, {doc->path, doc->sha256, doc->bytes.size()}, figures);
       ++summary.documents_stored;
       summary.figures_stored += static_cast<std::int64_t>(figures.size());
@@ -210,6 +221,12 @@ std::string csv_field(std::string_view text) {
 
 std::string decimal_text(const std::optional<figtrail::Decimal>& d) { return d ? d->to_string() : ""; }
 
+// A double in CSV: shortest text that reads back to the same value.
+std::string real_text(const std::optional<double>& v) {
+  if (!v) return "";
+  return json(*v).dump();
+}
+
 int run_export(const std::string& db_path, const std::string& format, const std::string& kind_name) {
   std::optional<figtrail::Kind> kind;
   if (!kind_name.empty()) kind = figtrail::kind_from_string(kind_name);
@@ -220,15 +237,18 @@ int run_export(const std::string& db_path, const std::string& format, const std:
   const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
   const auto figures = db.figures(kind);
   if (format == "csv") {
-    std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,byte_start,byte_end,line,rule,"
-                 "sentence\r\n";
+    std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,"
+                 "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence\r\n";
     for (const figtrail::StoredFigure& s : figures) {
       const figtrail::Figure& f = s.figure;
       std::cout << csv_field(s.document_path) << ',' << s.document_sha256 << ',' << figtrail::to_string(f.kind)
                 << ',' << csv_field(f.text) << ',' << decimal_text(f.value) << ',' << decimal_text(f.low) << ','
                 << decimal_text(f.high) << ',' << csv_field(f.unit) << ',' << figtrail::to_string(f.qualifier)
-                << ',' << csv_field(f.per) << ',' << f.source.begin << ',' << f.source.end << ',' << f.line << ','
-                << csv_field(f.rule) << ',' << csv_field(f.sentence) << "\r\n";
+                << ',' << csv_field(f.per) << ',' << csv_field(f.period) << ',' << (f.projection ? "1" : "0") << ','
+                << real_text(f.value_usd) << ',' << real_text(f.low_usd) << ',' << real_text(f.high_usd) << ','
+                << real_text(f.fx_rate) << ',' << (f.fx_rate ? std::to_string(f.fx_year) : "") << ','
+                << f.source.begin << ',' << f.source.end << ',' << f.line << ',' << csv_field(f.rule) << ','
+                << csv_field(f.sentence) << "\r\n";
     }
     return kExitOk;
   }
@@ -270,13 +290,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths;
   std::string format = "jsonl";
   std::string kind;
+  std::string fx_path;
 
   CLI::App* ingest = app.add_subcommand("ingest", "Extract figures from files or directories into the database");
   ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
   ingest->add_option("paths", paths, "Files or directories (walked recursively for .txt/.md)")->required();
+  ingest->add_option("--fx", fx_path, "Exchange rate table (CSV: currency,year,per_usd) instead of the built-in one");
 
   CLI::App* extract = app.add_subcommand("extract", "Print the figures of files as JSON Lines (no database)");
   extract->add_option("paths", paths, "Files or directories")->required();
+  extract->add_option("--fx", fx_path, "Exchange rate table (CSV: currency,year,per_usd) instead of the built-in one");
 
   CLI::App* exporter = app.add_subcommand("export", "Print stored figures (JSON Lines or CSV)");
   exporter->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
@@ -315,13 +338,19 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command += (i ? " " : "") + std::string(argv[i]);
 
   try {
-    if (*ingest) return run_ingest(db_path, paths, command);
-    if (*extract) return run_extract(paths);
+    std::optional<figtrail::FxTable> user_fx;
+    if (!fx_path.empty()) user_fx = figtrail::FxTable::load(fx_path);
+    const figtrail::FxTable& fx = user_fx ? *user_fx : figtrail::FxTable::builtin();
+    if (*ingest) return run_ingest(db_path, paths, command, fx);
+    if (*extract) return run_extract(paths, fx);
     if (*exporter) return run_export(db_path, format, kind);
     if (*audit) return run_audit(db_path);
   } catch (const figtrail::StoreError& e) {
     report(e.what());
     return kExitInputFailed;
+  } catch (const figtrail::FxError& e) {
+    report(e.what());
+    return kExitUsage;
   } catch (const std::exception& e) {
     report(e.what());
     return kExitInputFailed;

@@ -203,6 +203,9 @@ struct Expect {
   json qualifier;  // null for none
   json per;        // null for none
   std::size_t line;
+  json period = nullptr;  // null when the text gives none
+  bool projection = false;
+  int fx_year = 2025;     // money: the rate's year (the table's latest when the text names none)
 };
 
 // The JSON object `extract` prints for a figure, without `rule` (a rule name
@@ -221,6 +224,17 @@ json expected_json(const std::string& doc, const Expect& e) {
   j["qualifier"] = e.qualifier;
   j["per"] = e.per;
   j["line"] = e.line;
+  j["period"] = e.period;
+  j["projection"] = e.projection;
+  if (e.kind == "money") {
+    // Every money figure here is in US dollars: rate 1, value_usd = value.
+    REQUIRE(e.unit == "USD");
+    if (!e.value.is_null()) j["value_usd"] = e.value.get<double>();
+    if (!e.low.is_null()) j["low_usd"] = e.low.get<double>();
+    if (!e.high.is_null()) j["high_usd"] = e.high.get<double>();
+    j["fx_rate"] = 1.0;
+    j["fx_year"] = e.fx_year;
+  }
   return j;
 }
 
@@ -285,7 +299,8 @@ const std::string kReportB2 = "Margins hit 41%.\n";
 const std::string kReportB2Sha = "a944267dfce4267d4ddc23f351dcc21b81d8c22dc091f502acdd3adf2ba24619";
 
 const std::string kCsvHeader =
-    "document,sha256,kind,text,value,low,high,unit,qualifier,per,byte_start,byte_end,line,rule,sentence";
+    "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,high_usd,"
+    "fx_rate,fx_year,byte_start,byte_end,line,rule,sentence";
 
 // reports/a.txt, reports/b.md, and a file a directory walk must skip.
 void write_reports(const Sandbox& box) {
@@ -303,7 +318,7 @@ TEST_CASE("--version prints the project version and exits 0", "[cli]") {
   Sandbox box;
   const Result r = box.run({"--version"});
   CHECK(r.status == 0);
-  CHECK(r.out == "figtrail 0.1.0\n");
+  CHECK(r.out == "figtrail 0.2.0\n");
   CHECK(r.err.empty());
 }
 
@@ -418,14 +433,16 @@ TEST_CASE("extract prints each figure as one exact JSON line", "[cli][extract]")
                 },
                 content);
   // Exactly these keys: nothing missing, nothing extra.
-  const std::set<std::string> single{"doc",  "kind", "text",      "byte_start", "byte_end", "value",
-                                     "unit", "qualifier", "per", "line",       "rule"};
-  const std::set<std::string> range{"doc",  "kind",      "text", "byte_start", "byte_end", "low", "high",
-                                    "unit", "qualifier", "per",  "line",       "rule"};
+  const std::set<std::string> single{"doc",       "kind", "text", "byte_start", "byte_end", "value",     "unit",
+                                     "qualifier", "per",  "line", "rule",       "period",   "projection"};
+  const std::set<std::string> range{"doc",       "kind", "text", "byte_start", "byte_end", "low",        "high", "unit",
+                                    "qualifier", "per",  "line", "rule",       "period",   "projection"};
+  std::set<std::string> money = single;
+  money.insert({"value_usd", "fx_rate", "fx_year"});
   for (std::size_t i = 0; i < figures.size(); ++i) {
     std::set<std::string> keys;
     for (const auto& item : figures[i].items()) keys.insert(item.key());
-    CHECK(keys == (i == 3 ? range : single));
+    CHECK(keys == (i == 3 ? range : i % 2 == 0 ? money : single));
   }
 }
 
@@ -622,7 +639,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(r.err.empty());
     CHECK(r.out.rfind(kCsvHeader + "\r\n", 0) == 0);
     // A text with a comma is quoted; a sentence with quotes doubles them.
-    CHECK(r.out.find(",\"$1,200\",1200,,,USD,,,39,45,1,") != std::string::npos);
+    CHECK(r.out.find(",\"$1,200\",1200,,,USD,,,,0,1200.0,,,1.0,2025,39,45,1,") != std::string::npos);
     CHECK(r.out.find(",\"He said \"\"margins hit 40%\"\", revenue was $1,200 (up from about $900).\"\r\n") !=
           std::string::npos);
 
@@ -632,27 +649,28 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     for (std::size_t i = 0; i < rows[0].size(); ++i) header += (i ? "," : "") + rows[0][i];
     CHECK(header == kCsvHeader);
     // document, sha256, kind, text, value, low, high, unit, qualifier, per,
+    // period, projection, value_usd, low_usd, high_usd, fx_rate, fx_year,
     // byte_start, byte_end, line, (rule), sentence
     using Row = std::vector<std::string>;
     const std::vector<Row> expected{
-        {"reports/a.txt", kReportASha, "money", "350亿美元", "35000000000", "", "", "USD", "", "", "9", "21", "1",
+        {"reports/a.txt", kReportASha, "money", "350亿美元", "35000000000", "", "", "USD", "", "", "", "0", "35000000000.0", "", "", "1.0", "2025", "9", "21", "1",
          kSentenceA1},
-        {"reports/a.txt", kReportASha, "percent", "52.8%", "52.8", "", "", "%", "", "", "36", "41", "1", kSentenceA1},
-        {"reports/a.txt", kReportASha, "money", "$2.5T", "2500000000000", "", "", "USD", "", "", "57", "62", "2",
+        {"reports/a.txt", kReportASha, "percent", "52.8%", "52.8", "", "", "%", "", "", "", "0", "", "", "", "", "", "36", "41", "1", kSentenceA1},
+        {"reports/a.txt", kReportASha, "money", "$2.5T", "2500000000000", "", "", "USD", "", "", "", "0", "2500000000000.0", "", "", "1.0", "2025", "57", "62", "2",
          kSentenceA2},
-        {"reports/a.txt", kReportASha, "percent", "26–30%", "", "26", "30", "%", "", "", "67", "75", "2",
+        {"reports/a.txt", kReportASha, "percent", "26–30%", "", "26", "30", "%", "", "", "", "0", "", "", "", "", "", "67", "75", "2",
          kSentenceA2},
-        {"reports/b.md", kReportBSha, "percent", "40%", "40", "", "", "%", "", "", "21", "24", "1", kSentenceB},
-        {"reports/b.md", kReportBSha, "money", "$1,200", "1200", "", "", "USD", "", "", "39", "45", "1", kSentenceB},
-        {"reports/b.md", kReportBSha, "money", "about $900", "900", "", "", "USD", "approx", "", "55", "65", "1",
+        {"reports/b.md", kReportBSha, "percent", "40%", "40", "", "", "%", "", "", "", "0", "", "", "", "", "", "21", "24", "1", kSentenceB},
+        {"reports/b.md", kReportBSha, "money", "$1,200", "1200", "", "", "USD", "", "", "", "0", "1200.0", "", "", "1.0", "2025", "39", "45", "1", kSentenceB},
+        {"reports/b.md", kReportBSha, "money", "about $900", "900", "", "", "USD", "approx", "", "", "0", "900.0", "", "", "1.0", "2025", "55", "65", "1",
          kSentenceB},
     };
     for (std::size_t i = 0; i < expected.size(); ++i) {
       Row row = rows[i + 1];
       INFO("row " << i + 1);
-      REQUIRE(row.size() == 15);
-      CHECK_FALSE(row[13].empty());  // rule
-      row.erase(row.begin() + 13);
+      REQUIRE(row.size() == 22);
+      CHECK_FALSE(row[20].empty());  // rule
+      row.erase(row.begin() + 20);
       CHECK(row == expected[i]);
     }
   }

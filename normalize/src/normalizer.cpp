@@ -6,6 +6,7 @@
 #include <string>
 
 #include "figtrail/normalize.hpp"
+#include "figtrail/period.hpp"
 
 namespace figtrail {
 namespace {
@@ -86,6 +87,24 @@ struct Reading {
   bool merged = false;  // the smaller part of a compound amount before it
 };
 
+// States a money figure in US dollars: the rate of the figure's year, else
+// of the document's year, else the latest; none for an unknown currency.
+void convert_to_usd(Figure& f, const std::optional<Period>& period, const Document& doc, const FxTable& fx,
+                    std::optional<std::optional<int>>& document_year_cache) {
+  std::optional<int> year = period ? year_of(*period) : std::nullopt;
+  if (!year) {
+    if (!document_year_cache) document_year_cache = document_year(doc);
+    year = *document_year_cache;
+  }
+  const std::optional<FxRate> rate = fx.rate(f.unit, year);
+  if (!rate) return;
+  f.fx_rate = rate->per_usd;
+  f.fx_year = rate->year;
+  if (f.value) f.value_usd = f.value->to_double() / rate->per_usd;
+  if (f.low) f.low_usd = f.low->to_double() / rate->per_usd;
+  if (f.high) f.high_usd = f.high->to_double() / rate->per_usd;
+}
+
 // Only spaces and a compound link (`and`, 又, 零) between two parts.
 bool gap_is_compound_link(std::string_view text, std::size_t from, std::size_t to) {
   if (from > to || to - from > 8) return false;
@@ -97,7 +116,8 @@ bool gap_is_compound_link(std::string_view text, std::size_t from, std::size_t t
 
 Normalizer::Normalizer(const Lexicon& lexicon) : lexicon_(lexicon) {}
 
-std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const Mention> mentions) const {
+std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const Mention> mentions,
+                                          const FxTable& fx) const {
   const std::string_view text = doc.folded.text;
   const auto part = [&](FoldedSpan s) { return slice(text, s); };
   const auto magnitude_of = [&](FoldedSpan s) -> int {
@@ -367,6 +387,7 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
 
   std::vector<Figure> figures;
   figures.reserve(readings.size());
+  std::optional<std::optional<int>> document_year_cache;  // computed on first money figure
   for (Reading& r : readings) {
     if (r.unit == nullptr || r.merged || r.unit->compound_only) continue;
     // A price's 每 may stand before the number: 每百万token仅0.30美元.
@@ -410,6 +431,12 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     f.line = doc.line_of(f.source.begin);
     const SourceSpan sentence = doc.folded.map.to_source(doc.segments.sentence_at(r.span.begin));
     f.sentence = trim(doc.source_text(sentence));
+    const std::optional<Period> period = period_of(doc, r.span);
+    if (period) {
+      f.period = period->label;
+      f.projection = period->projection;
+    }
+    if (f.kind == Kind::Money) convert_to_usd(f, period, doc, fx, document_year_cache);
     figures.push_back(std::move(f));
   }
   std::sort(figures.begin(), figures.end(),
@@ -417,11 +444,11 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
   return figures;
 }
 
-std::vector<Figure> extract_figures(const Document& document) {
+std::vector<Figure> extract_figures(const Document& document, const FxTable& fx) {
   static const Matcher matcher;
   static const Normalizer normalizer;
   const std::vector<Mention> mentions = matcher.find(document);
-  return normalizer.normalize(document, mentions);
+  return normalizer.normalize(document, mentions, fx);
 }
 
 }  // namespace figtrail

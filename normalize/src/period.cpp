@@ -2,33 +2,42 @@
 //
 // A language-neutral engine over language-specific cue tables. Every cue in
 // the folded text (a year, a quarter, a half, a fiscal year or quarter, a span
-// of years, trailing twelve months, a date, a relative time) is found once per
-// document by the RE2 patterns of kCueRules; then the period of a figure is
-// read from the nearest governing cue, by scope:
+// of years, trailing twelve months, a date, a relative time, an open start)
+// is found once per document by the RE2 patterns of kCueRules; then the
+// period of a figure is read from the nearest governing cue, by scope:
 //
-//   1. the figure's clause (split at ，,;；。|→· — and English `from`): the
-//      nearest cue before the figure, else the nearest after it. A bracketed
-//      aside does not govern the figure before it (`增长52.8%(2025年为…)`),
-//      except a cited title (`([ByteDance Plans … in 2025](url))`); an aside
-//      before the figure does (`Private Funding (TTM): $150B+`);
+//   1. the figure's clause (split at ，,;；。!?|→·• — and before English
+//      `from`): the nearest cue before the figure, else the nearest after it
+//      up to a colon (`推出四款新芯片:2026年第一季度…` does not date the
+//      chips). A bracketed aside after the figure does not govern it
+//      (`增长52.8%(2025年为…)`), except a cited title (`([ByteDance Plans …
+//      in 2025](url))`); an aside before it does (`Private Funding (TTM):
+//      $150B+`). Two years compared in the clause make a span (`2020年…为
+//      2010年的九倍` → 2010-2020);
 //   2. the clause around the brackets the figure sits in, outward;
 //   3. the earlier clauses of its sentence, nearest first: the last cue each
-//      states (a comparison base `从2024年`, `较2024年` and dates govern their
-//      own clause only);
+//      states (a comparison base `从2024年`, `较2024年` and a date govern
+//      their own clause only);
 //   4. the same figure stated earlier in the same line (a table row's summary
 //      column repeating `$216B`);
 //   5. the metric card it sits in: a blurb that ends with a source citation
 //      (`… Source: IDC, 2026`) is about what its first sentence names
 //      (`market size estimate for 2025`, `过去12个月…融资总额`);
 //   6. for a line that is only the figure (`$1.29T`), the caption line below;
-//   7. for a short line (a label, a table row): the card or the heading line
-//      (short, with a period and no other number) above it in the same block.
+//   7. for a short line (a label, a table row): the card right above it, or
+//      a heading line above it in the same block (short, with a period and
+//      no other number: `Metric2026 Value…`, `指标2026年规模涵盖范围`).
 //
 // A relative time (`last year`, 去年, 目前, 未来三年) or an open start (`since
-// 2023`, 自2023年) met at levels 1–3 makes the period null: the text does not
-// name the year. Citation lines (`Source: IDC, 2026`) and URLs are never
-// cues. Cue scanning is linear in the document (one pass per rule); the
-// per-figure work is bounded by a window around the figure.
+// 2023`, 自2023年) met at levels 1-3, or holding the figure (`过去两年`),
+// makes the period null: the text does not name the year. Citations
+// (`Source: IDC, 2026`) and URLs are never cues. A target (`by 2033`, 到2033年)
+// is a projection unless it is before the document's year (到2024年底 in a
+// 2025 report is a deadline met).
+//
+// Cue scanning is linear in the document (one pass per rule) and done once
+// per document (a per-thread cache of the last document); the work per figure
+// is bounded by a window of a few kilobytes around it.
 #include "figtrail/period.hpp"
 
 #include <re2/re2.h>
@@ -122,10 +131,14 @@ constexpr std::array kCueRules = std::to_array<CueRule>({
     {Relative,
      R"((?:去年|今年|明年|前年|后年|本年度?|来年|上年度?|上一年|下一年|目前|当前|如今|现阶段|近年来?|近几年|近期|本季度|上季度|下季度|上半年|下半年|上月|本月|下月))"},
     {Relative, R"((?:未来|过去|近|今后|此后)\s*(?:\d+|[一二两三四五六七八九十几数]+)\s*(?:年|个季度|个月))"},
-    // ---- Years: 2025, in 2025, 2025年, by 2033, 到2033年, 至2033年, 从2024年 ----
+    // ---- Years: 2025, in 2025, 2025年, by 2033, 到2033年, 至2033年 (targets),
+    // 截至2025年 (as of), 从2024年, 较2024年 (comparison bases) ----
     {Year,
-     R"((?i)(?:(?P<p>\bby|\bthrough|\bthru|\buntil|\btill|预计到|到|至)\s*(?:the\s+end\s+of\s+|end\s+of\s+)?|(?P<l>相较于|相较|相比|较|比|从))?(?P<y>(?:19|20)\d\d)(?:\s*年度?)?)"},
+     R"((?i)(?:(?P<p>\bby|\bthrough|\bthru|\buntil|\btill|预计到|到|至)\s*(?:the\s+end\s+of\s+|end\s+of\s+)?|(?:截至|截止到?|\bas\s+of)\s*|(?P<l>相较于|相较|相比|较|比|从))?(?P<y>(?:19|20)\d\d)(?:\s*年度?)?)"},
 });
+
+// A metric card's description is a blurb of a few sentences.
+constexpr std::size_t kCardBytes = 2000;
 
 // Source citations: what follows up to the first year is not a cue.
 constexpr std::string_view kSourcePattern =
@@ -218,6 +231,7 @@ struct Analysis {
   std::vector<Region> sources;
   std::vector<Card> cards;
   std::vector<std::size_t> line_starts;
+  std::optional<int> year;  // document_year
 };
 
 // ---------------------------------------------------------------- text helpers
@@ -489,6 +503,36 @@ std::pair<std::size_t, std::size_t> cues_in(const Analysis& a, std::size_t begin
   return {static_cast<std::size_t>(lo - a.cues.begin()), static_cast<std::size_t>(hi - a.cues.begin())};
 }
 
+bool blank(const Analysis& a, Region line) { return trim(a.text.substr(line.begin, line.end - line.begin)).empty(); }
+
+// The year of the title or dateline (the first few non-blank lines), else the
+// year named most often (ties: the later year).
+std::optional<int> main_year(const Analysis& a) {
+  std::size_t seen = 0;
+  for (std::size_t li = 0; li < a.line_starts.size() && seen < 6; ++li) {
+    const Region line = line_at(a, li);
+    if (blank(a, line)) continue;
+    ++seen;
+    const auto [lo, hi] = cues_in(a, line.begin, line.end);
+    for (std::size_t k = lo; k < hi; ++k) {
+      if (absolute(a.cues[k]) && a.cues[k].year > 0) return a.cues[k].year;
+    }
+  }
+  std::map<int, int> counts;
+  for (const Cue& c : a.cues) {
+    if (absolute(c) && c.year > 0) ++counts[c.year];
+  }
+  std::optional<int> best;
+  int best_count = 0;
+  for (const auto& [year, count] : counts) {
+    if (count >= best_count) {
+      best = year;
+      best_count = count;
+    }
+  }
+  return best;
+}
+
 std::unique_ptr<Analysis> analyze(const Document& document) {
   auto a = std::make_unique<Analysis>();
   a->text = document.folded.text;
@@ -519,6 +563,14 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
   }
   std::erase_if(a->cues, [&](const Cue& c) { return inside_any(a->sources, c.begin); });
 
+  // `by 2024` in a document of 2025 is a deadline met, not a target.
+  a->year = main_year(*a);
+  if (a->year) {
+    for (Cue& c : a->cues) {
+      if (c.kind == Year && c.projection && c.year < *a->year) c.projection = false;
+    }
+  }
+
   // Cards: the text of a line up to a citation (or from the previous one).
   for (std::size_t i = 0; i < a->sources.size(); ++i) {
     const Region& s = a->sources[i];
@@ -527,7 +579,8 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
     if (i > 0 && a->sources[i - 1].end > line.begin) card.begin = a->sources[i - 1].end;
     std::size_t first = card.begin;
     while (first < s.begin && is_ascii_space(text[first])) ++first;
-    if (first < s.begin) {
+    // A blurb, not a whole article that happens to end with a citation.
+    if (first < s.begin && s.begin - first <= kCardBytes) {
       const FoldedSpan sentence = document.segments.sentence_at(first);
       const std::size_t first_end = std::min(std::max(sentence.end, first + 1), s.begin);
       const auto [lo, hi] = cues_in(*a, first, first_end);
@@ -540,23 +593,34 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
     }
     a->cards.push_back(std::move(card));
   }
+
   return a;
 }
 
+// The analysis of the last document seen on this thread. A document from
+// make_document is known by its text buffer, size, SHA-256 and format; one
+// built by hand (no SHA-256) is compared by its text.
 const Analysis& analysis_of(const Document& document) {
   struct Cache {
     const char* data = nullptr;
     std::size_t size = 0;
     std::string sha256;
+    SourceFormat format = SourceFormat::PlainText;
+    std::string text;  // only for documents without a SHA-256
     std::unique_ptr<Analysis> analysis;
   };
   thread_local Cache cache;
   const std::string& text = document.folded.text;
-  if (!cache.analysis || cache.data != text.data() || cache.size != text.size() || cache.sha256 != document.sha256) {
+  const bool same = cache.analysis && cache.data == text.data() && cache.size == text.size() &&
+                    cache.sha256 == document.sha256 && cache.format == document.format &&
+                    (!document.sha256.empty() || cache.text == text);
+  if (!same) {
     cache.analysis = analyze(document);
     cache.data = text.data();
     cache.size = text.size();
     cache.sha256 = document.sha256;
+    cache.format = document.format;
+    cache.text = document.sha256.empty() ? text : std::string();
   }
   return *cache.analysis;
 }
@@ -697,6 +761,38 @@ class Window {
     return it == a_.cues.end() || it->begin != pos;
   }
 
+  // English puts the time after what it dates: in `from $50B in 2024 to
+  // $200B by 2030`, `in 2024` belongs to $50B, so $200B looks ahead. A cue
+  // is attached when the word before it (past a preposition) is a number
+  // outside any cue.
+  [[nodiscard]] bool attached_to_number(const Cue& cue) const {
+    const std::string_view text = a_.text;
+    std::size_t pos = cue.begin;
+    const auto skip_spaces = [&] {
+      while (pos > begin_ && text[pos - 1] == ' ') --pos;
+    };
+    const auto word_before = [&] {
+      std::size_t start = pos;
+      while (start > begin_ && !is_ascii_space(text[start - 1]) && !(text[start - 1] & 0x80)) --start;
+      return start;
+    };
+    skip_spaces();
+    std::size_t start = word_before();
+    static constexpr std::array<std::string_view, 6> kPrepositions{"in", "for", "during", "of", "at", "as"};
+    const std::string word = ascii_lower(text.substr(start, pos - start));
+    if (std::find(kPrepositions.begin(), kPrepositions.end(), word) != kPrepositions.end()) {
+      pos = start;
+      skip_spaces();
+      start = word_before();
+    }
+    if (start == pos || (start > begin_ && (text[start - 1] & 0x80))) return false;
+    const std::string_view token = text.substr(start, pos - start);
+    if (std::none_of(token.begin(), token.end(), is_ascii_digit)) return false;
+    const auto it = std::lower_bound(a_.cues.begin(), a_.cues.end(), start,
+                                     [](const Cue& c, std::size_t p) { return c.end <= p; });
+    return it == a_.cues.end() || it->begin >= pos;
+  }
+
   [[nodiscard]] bool descends_from(int g, int ancestor) const {
     while (g >= 0 && g != ancestor) g = groups_[static_cast<std::size_t>(g)].parent;
     return g == ancestor;
@@ -750,6 +846,7 @@ class Window {
         after = &c;
       }
     }
+    if (before && after && attached_to_number(*before)) return found(*after);
     if (before) {
       if (before_prev) {
         if (auto r = compared_years(a_.text, *before_prev, *before)) return *r;
@@ -871,9 +968,15 @@ std::optional<Cue> heading_cue(const Analysis& a, Region line) {
   return first;
 }
 
-bool blank(const Analysis& a, Region line) { return trim(a.text.substr(line.begin, line.end - line.begin)).empty(); }
-
 Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
+  // A figure inside a relative time (`过去两年`, `next three years`) has no
+  // stated period.
+  auto it = std::lower_bound(a.cues.begin(), a.cues.end(), figure.begin,
+                             [](const Cue& c, std::size_t p) { return c.end <= p; });
+  for (; it != a.cues.end() && it->begin < figure.end; ++it) {
+    if (!absolute(*it)) return {Outcome::Null, {}};
+  }
+
   // 1-3: clause, enclosing brackets, earlier clauses of the sentence.
   if (Result r = resolve_in_sentence(document, a, figure); r.outcome != Outcome::Unknown) return r;
 
@@ -924,13 +1027,14 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
     }
   }
 
-  // 7: the card or heading above, in the same block of lines.
+  // 7: the card right above (a label under its description), or the
+  // heading above in the same block of lines.
   for (std::size_t up = 1; up <= kLinesAbove && up <= li; ++up) {
     const Region above = line_at(a, li - up);
     if (blank(a, above)) break;
     const Card* card = nullptr;
     if (is_card_line(a, above, &card)) {
-      if (card->topic) return found(*card->topic);
+      if (up == 1 && card->topic) return found(*card->topic);
       break;
     }
     if (auto cue = heading_cue(a, above)) return found(*cue);
@@ -950,34 +1054,7 @@ std::optional<Period> period_of(const Document& document, FoldedSpan figure) {
   return r.period;
 }
 
-std::optional<int> document_year(const Document& document) {
-  const Analysis& a = analysis_of(document);
-  // The title or dateline: the first few non-blank lines.
-  std::size_t seen = 0;
-  for (std::size_t li = 0; li < a.line_starts.size() && seen < 6; ++li) {
-    const Region line = line_at(a, li);
-    if (blank(a, line)) continue;
-    ++seen;
-    const auto [lo, hi] = cues_in(a, line.begin, line.end);
-    for (std::size_t k = lo; k < hi; ++k) {
-      if (absolute(a.cues[k]) && a.cues[k].year > 0) return a.cues[k].year;
-    }
-  }
-  // Else the year named most often (ties: the later year).
-  std::map<int, int> counts;
-  for (const Cue& c : a.cues) {
-    if (absolute(c) && c.year > 0) ++counts[c.year];
-  }
-  std::optional<int> best;
-  int best_count = 0;
-  for (const auto& [year, count] : counts) {
-    if (count >= best_count) {
-      best = year;
-      best_count = count;
-    }
-  }
-  return best;
-}
+std::optional<int> document_year(const Document& document) { return analysis_of(document).year; }
 
 std::optional<int> year_of(const Period& period) {
   std::string_view label = period.label;

@@ -11,6 +11,7 @@
 
 #include "figtrail/extract.hpp"
 #include "figtrail/figure.hpp"
+#include "figtrail/fx.hpp"
 
 namespace figtrail {
 
@@ -42,15 +43,18 @@ class Normalizer {
 
   // The figures of a document's mentions, in text order. Mentions that are
   // not figures (a bare number with no unit and no neighbour to take one
-  // from, a year, a malformed number) yield nothing.
-  [[nodiscard]] std::vector<Figure> normalize(const Document& document,
-                                              std::span<const Mention> mentions) const;
+  // from, a year, a malformed number) yield nothing. Every figure gets its
+  // period; money also its value in US dollars by `fx`, at the rate of the
+  // figure's year, else the document's year, else the latest year.
+  [[nodiscard]] std::vector<Figure> normalize(const Document& document, std::span<const Mention> mentions,
+                                              const FxTable& fx = FxTable::builtin()) const;
 
  private:
   const Lexicon& lexicon_;
 };
 
 // Matcher and normalizer with the default lexicon: every figure of a document.
-[[nodiscard]] std::vector<Figure> extract_figures(const Document& document);
+[[nodiscard]] std::vector<Figure> extract_figures(const Document& document,
+                                                  const FxTable& fx = FxTable::builtin());
 
 }  // namespace figtrail

@@ -18,14 +18,19 @@ struct Period {
 };
 
 // The period of the figure at `figure` (folded span), when its clause, its
-// sentence, or the heading or table row it sits under states one; nullopt
-// when the text gives none. Relative times (last year, 去年) count only when
-// the same sentence names the year they refer to.
+// sentence, the metric card (a blurb ending in `Source: …`) or the label,
+// heading or table header it sits under states one; nullopt when the text
+// gives none, when the span is not within the folded text, and when the
+// time is relative (last year, 去年, 目前) or open (since 2023), which the
+// text does not pin to a year. The first call for a document scans it
+// once; later calls for the same document reuse that (per thread).
 [[nodiscard]] std::optional<Period> period_of(const Document& document, FoldedSpan figure);
 
-// The year the document as a whole is about or was written in (its title or
-// dateline), used to pick an exchange rate when a figure has no period;
-// nullopt when the document names no year.
+// The year the document as a whole is about or was written in (the first
+// year, quarter, date, ... in its first six non-blank lines: title or
+// dateline; else the year it names most often, the later one on a tie),
+// used to pick an exchange rate when a figure has no period; nullopt when
+// the document names no year. Citation years and URLs do not count.
 [[nodiscard]] std::optional<int> document_year(const Document& document);
 
 // The calendar year a period label stands for when picking an annual rate:
