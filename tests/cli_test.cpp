@@ -945,3 +945,46 @@ TEST_CASE("Markdown: digits in link targets and URLs are never figures", "[cli][
                   {{"percent", "7%", 37, 39, num(std::int64_t{7}), kNull, kNull, "%", kNull, kNull, 1}}, content);
   }
 }
+
+// ===========================================================================
+// Issue 3: period and US-dollar value on every money figure.
+
+TEST_CASE("money in another currency gets its US-dollar value at the period's rate", "[cli][fx]") {
+  Sandbox box;
+  box.write("cn.txt", "2023年营收达350亿元人民币。\n");
+  const Result r = box.run({"extract", "cn.txt"});
+  CHECK(r.status == 0);
+  const std::vector<json> figures = jsonl(r.out);
+  REQUIRE(figures.size() == 1);
+  const json& f = figures[0];
+  CHECK(f["unit"] == "CNY");
+  CHECK(f["period"] == "2023");
+  REQUIRE(f["fx_rate"].is_number());
+  CHECK(f["fx_year"] == 2023);
+  // The auditor's arithmetic: value / rate.
+  CHECK(f["value_usd"].get<double>() == Approx(35000000000.0 / f["fx_rate"].get<double>()).epsilon(1e-12));
+
+  // A user's own table replaces the built-in one.
+  box.write("rates.csv", "# Test rates\ncurrency,year,per_usd\nCNY,2023,7\n");
+  const Result own = box.run({"extract", "--fx", "rates.csv", "cn.txt"});
+  CHECK(own.status == 0);
+  const json g = jsonl(own.out).at(0);
+  CHECK(g["fx_rate"] == 7.0);
+  CHECK(g["value_usd"] == 5000000000.0);
+
+  // A broken table is refused before any work, naming its line.
+  box.write("bad.csv", "currency,year,per_usd\nCNY,2023,abc\n");
+  const Result bad = box.run({"extract", "--fx", "bad.csv", "cn.txt"});
+  CHECK(bad.status == 2);
+  CHECK(bad.out.empty());
+  CHECK(bad.err == "figtrail: bad.csv:2: rate must be a positive number, got 'abc'\n");
+}
+
+TEST_CASE("a projection's period is the target year", "[cli][period]") {
+  Sandbox box;
+  box.write("p.txt", "Projected to reach $2.5T by 2033.\n");
+  const json f = jsonl(box.run({"extract", "p.txt"}).out).at(0);
+  CHECK(f["period"] == "2033");
+  CHECK(f["projection"] == true);
+  CHECK(f["fx_rate"] == 1.0);
+}

@@ -147,6 +147,8 @@ TEST_CASE("no period, dates, citations and relative times", "[period]") {
   CHECK(label_at(now, "500亿美元") == "null");
   CHECK(label_at(now, "1100亿美元") == "2027");
   CHECK(label_at(now, "4000亿美元") == "2027");
+  // A figure that is part of a relative time.
+  CHECK_FALSE(period_at("五大企业现金占比降至2025年二季度的15%,微软过去两年也在推进自研芯片", "两年"));
   // An open start is not a period.
   CHECK_FALSE(period_at("美国AI硬件投资自2023年已增加3000亿美元", "3000亿美元"));
   CHECK_FALSE(period_at("Revenue since 2023 has grown by $5B.", "$5B"));
@@ -181,6 +183,11 @@ TEST_CASE("clause scope: comparison bases and asides", "[period]") {
       "字节跳动计划投资约200亿美元用于GPU ([ByteDance Plans $20 Billion Capex in 2025, Mostly for AI](https://x.com/a)).";
   CHECK(label_at(cited, "200亿美元") == "2025");
   CHECK(label_at(cited, "$20 Billion") == "2025");
+  // English dates what precedes: `in 2024` is $50B's, so $200B looks ahead.
+  const std::string grow = "The market will grow from $50B in 2024 to $200B by 2030.";
+  CHECK(label_at(grow, "$50B") == "2024");
+  CHECK(label_at(grow, "$200B") == "2030");
+  CHECK(label_at("Revenue was $5B in 2025 and margin 30%.", "30%") == "2025");
   // A following clause's year does not reach back.
   CHECK(label_at("市场份额约占80%以上,2025年才启动量产。", "80%") == "null");
 }
@@ -214,9 +221,39 @@ TEST_CASE("cards, captions, headings and table rows", "[period]") {
   // Not for a long paragraph under a short year line.
   const std::string paragraph = "2026\n" + std::string(200, 'x') + " 公司融资5亿美元。";
   CHECK(label_at(paragraph, "5亿美元") == "null");
+  // A card governs the label right under it, not a line further down.
+  const std::string pair =
+      "CAGR for the global AI market through 2033. Source: IDC, 2026\nCAGR: 26–30% i\nThe industry has three phases, 5 eras\n";
+  CHECK(label_at(pair, "26–30%") == "2033");
+  CHECK(label_at(pair, "5 eras") == "null");
   // The same figure restated in a row's summary column.
   const std::string row = "NVIDIA Upstream FY2026 revenue: $216B (+65% YoY). The kingmaker. $216B revenue";
   CHECK(label_at(row, "$216B", 1) == "FY2026");
+}
+
+TEST_CASE("a deadline already past is not a target", "[period]") {
+  const std::string text = "Report 2025\n\n到2024年底，至少有150个数据中心投入运行，投资达300亿元。到2027年将达到1100亿美元。";
+  CHECK(period_at(text, "300亿元") == Period{"2024", false});
+  CHECK(period_at(text, "1100亿美元") == Period{"2027", true});
+}
+
+TEST_CASE("Markdown documents and documents without segmentation", "[period]") {
+  const auto md = figtrail::make_document(
+      "t.md", "Capex of $20B ([ByteDance Plans $20 Billion Capex in 2025](https://example.com/2024/x)).\n",
+      figtrail::SourceFormat::Markdown);
+  const auto at = md.folded.text.find("$20B");
+  REQUIRE(at != std::string::npos);
+  const auto p = figtrail::period_of(md, {at, at + 4});
+  REQUIRE(p);
+  CHECK(p->label == "2025");
+  // Out-of-range spans and bare documents give no period and do not crash.
+  CHECK_FALSE(figtrail::period_of(md, {at, md.folded.text.size() + 1}));
+  figtrail::Document bare;
+  bare.folded.text = "Revenue in 2025 was $5B.";
+  const auto b = figtrail::period_of(bare, {20, 23});
+  REQUIRE(b);
+  CHECK(b->label == "2025");
+  CHECK(figtrail::document_year(bare) == 2025);
 }
 
 TEST_CASE("document_year", "[period]") {

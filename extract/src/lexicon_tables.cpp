@@ -511,6 +511,8 @@ constexpr std::array kQualifiers = std::to_array<QualifierWord>({
     {"超过", Qualifier::Gt, Before},
     {"超過", Qualifier::Gt, Before},
     {"突破", Qualifier::Gt, Before},
+    {"跨越", Qualifier::Gt, Before},
+    {"超越", Qualifier::Gt, Before},
     {"冲破", Qualifier::Gt, Before},
     {"衝破", Qualifier::Gt, Before},
     {"高于", Qualifier::Gt, Before},
@@ -560,7 +562,7 @@ constexpr std::array kQualifiers = std::to_array<QualifierWord>({
 });
 
 // 约为 / 约占 / 超过了: verbs that may stand between a qualifier and its number.
-constexpr std::array<std::string_view, 9> kQualifierFillers{"为", "為", "占", "佔", "达", "達", "是", "了", "合"};
+constexpr std::array<std::string_view, 10> kQualifierFillers{"为", "為", "占", "佔", "达", "達", "是", "了", "合", "有"};
 
 constexpr std::array kPerNouns = std::to_array<PerNoun>({
     {"tokens", "token"}, {"token", "token"}, {"个token", "token"}, {"個token", "token"},
@@ -592,7 +594,8 @@ constexpr std::array<std::string_view, 57> kCountStopwords{
 constexpr std::array<std::string_view, 5> kNegativeSigns{"-", "−", "负", "負", "minus"};
 
 // Numbers after these are no figures: vague (数十亿, 几百万) or ordinal (第七代).
-constexpr std::array<std::string_view, 5> kVaguePrefixes{"数", "數", "几", "幾", "第"};
+// 上千亿 ("upwards of a thousand"), 上半年 and 下半年 (halves of a year) too.
+constexpr std::array<std::string_view, 7> kVaguePrefixes{"数", "數", "几", "幾", "第", "上", "下"};
 
 constexpr std::array<std::string_view, 13> kCarryLinks{"→", "->", "⇒", "、", "和", "与", "與", "及", "/", "and", "or", "vs", "vs."};
 

@@ -347,6 +347,13 @@ struct Matcher::Impl {
   bool validate(const Document& doc, Mention& m) const {
     const std::string& t = doc.folded.text;
     if (!number_ok(t, slice(t, m.number), m.number.begin, lexicon)) return false;
+    // `half` and `quarter` are numbers only before a magnitude (`half
+    // million`); `the quarter to $254 million` is no range.
+    const std::string number_lower = ascii_lower(slice(t, m.number));
+    if ((number_lower.ends_with("half") || number_lower.ends_with("quarter") || number_lower.ends_with("quarters")) &&
+        empty(m.magnitude)) {
+      return false;
+    }
 
     // Left edge: shed a glued qualifier or currency word (`turnover 5%`
     // reads `over`), then require the number itself to start cleanly.

@@ -46,6 +46,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -938,14 +939,24 @@ Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSp
   return window.resolve(figure.begin, figure.end);
 }
 
+// The card that ends a line (nothing but an `i` marker after its citation).
 bool is_card_line(const Analysis& a, Region line, const Card** card) {
-  for (auto it = a.cards.rbegin(); it != a.cards.rend(); ++it) {
-    if (it->end > line.end || it->end <= line.begin) continue;
-    if (code_points(trim(a.text.substr(it->end, line.end - it->end))) > 3) return false;
-    *card = &*it;
-    return true;
-  }
-  return false;
+  auto it = std::upper_bound(a.cards.begin(), a.cards.end(), line.end,
+                             [](std::size_t p, const Card& c) { return p < c.end; });
+  if (it == a.cards.begin()) return false;
+  --it;
+  if (it->end <= line.begin) return false;
+  if (code_points(trim(a.text.substr(it->end, line.end - it->end))) > 3) return false;
+  *card = &*it;
+  return true;
+}
+
+const Card* card_holding(const Analysis& a, FoldedSpan figure) {
+  auto it = std::upper_bound(a.cards.begin(), a.cards.end(), figure.begin,
+                             [](std::size_t p, const Card& c) { return p < c.begin; });
+  if (it == a.cards.begin()) return nullptr;
+  --it;
+  return it->begin <= figure.begin && figure.end <= it->end ? &*it : nullptr;
 }
 
 // A short line that names a period and no other number: a heading or a
@@ -1003,12 +1014,7 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
   }
 
   // 5: the metric card it sits in.
-  for (const Card& card : a.cards) {
-    if (card.begin <= figure.begin && figure.end <= card.end) {
-      if (card.topic) return found(*card.topic);
-      break;
-    }
-  }
+  if (const Card* card = card_holding(a, figure); card && card->topic) return found(*card->topic);
 
   const bool short_line = code_points(text.substr(line.begin, line.end - line.begin)) <= kShortLine;
   if (!short_line) return {};
