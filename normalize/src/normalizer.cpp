@@ -336,6 +336,31 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     }
   }
 
+  // A Chinese qualifier may govern a figure across a noun phrase that ends
+  // in 的: 约为2010年的九倍, 接近英伟达H200的80%. Only cues of two or more
+  // characters and 约 count (近 alone also means "recent").
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    Reading& r = readings[i];
+    if (r.unit == nullptr || r.qualifier != Qualifier::None) continue;
+    constexpr std::string_view kOf = "的";
+    if (r.span.begin < kOf.size() || text.substr(r.span.begin - kOf.size(), kOf.size()) != kOf) continue;
+    const std::size_t previous_end = i > 0 ? readings[i - 1].span.end : 0;
+    const std::size_t window_begin = std::max(previous_end, r.span.begin >= 40 ? r.span.begin - 40 : 0);
+    const std::string_view window = text.substr(window_begin, r.span.begin - window_begin);
+    std::size_t best = std::string_view::npos;
+    Qualifier cue = Qualifier::None;
+    for (const QualifierWord& q : lexicon_.qualifiers) {
+      if (q.position != Position::Before || has_ascii_letter(q.surface) || q.surface.size() < 3) continue;
+      if (q.surface.size() == 3 && q.surface != "约" && q.surface != "約") continue;
+      const std::size_t at = window.rfind(q.surface);
+      if (at != std::string_view::npos && (best == std::string_view::npos || at > best)) {
+        best = at;
+        cue = q.qualifier;
+      }
+    }
+    if (best != std::string_view::npos && !contains_clause_break(window.substr(best))) r.qualifier = cue;
+  }
+
   // Compound amounts: a figure followed, with nothing but a link between, by
   // a smaller unit of the same kind (`5 feet 2 inches`, 50元6角三分, `3
   // dollars 50 cents`), or money by a bare number below 100 (`15 dollars
