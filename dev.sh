@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 # Debian 12 packages figtrail builds and tests with.
 PACKAGES=(g++ cmake ninja-build pkg-config libicu-dev libre2-dev libutf8proc-dev libsqlite3-dev
-          libssl-dev catch2 libcli11-dev nlohmann-json3-dev)
+          libssl-dev catch2 libcli11-dev nlohmann-json3-dev libgumbo-dev)
 
 install_missing() {
   local missing=()
