@@ -17,6 +17,7 @@
 #include "figtrail/normalize.hpp"
 #include "figtrail/store.hpp"
 #include "figtrail/version.hpp"
+#include "inputs.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -36,47 +37,18 @@ std::string count_of(std::int64_t n, std::string_view noun) {
 
 std::string mismatches_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " mismatch" : " mismatches"); }
 
-// Files found when walking a directory; files named on the command line are
-// read whatever their name.
-bool is_document_name(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".txt" || ext == ".text" || ext == ".md" || ext == ".markdown" || ext == ".mdown";
-}
-
-// Expands the given paths into files, directories recursively in sorted
-// order. A path that cannot be walked is reported and counted as failed.
-struct Inputs {
-  std::vector<std::string> files;
-  int failed = 0;
-  std::vector<std::pair<std::string, std::string>> errors;  // path, message
+// Limits that keep memory and time bounded on hostile input; each has a
+// flag to change it (README, "Limits").
+struct Limits {
+  std::uint64_t max_file_size = 64ull << 20;    // bytes
+  std::uint64_t max_line_length = 16ull << 20;  // bytes
+  std::size_t max_figures = 200'000;            // candidate figures per document
 };
 
-Inputs expand(const std::vector<std::string>& paths) {
-  Inputs in;
-  for (const std::string& given : paths) {
-    std::error_code ec;
-    const fs::file_status status = fs::status(given, ec);
-    if (!fs::is_directory(status)) {
-      in.files.push_back(given);  // missing or unreadable files fail when read
-      continue;
-    }
-    std::vector<std::string> found;
-    fs::recursive_directory_iterator it(given, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file(ec) && is_document_name(it->path())) found.push_back(it->path().string());
-    }
-    if (ec) {
-      const std::string message = given + ": cannot walk directory (" + ec.message() + ")";
-      report(message);
-      in.errors.emplace_back(given, message);
-      ++in.failed;
-    }
-    std::sort(found.begin(), found.end());
-    in.files.insert(in.files.end(), found.begin(), found.end());
-  }
-  return in;
-}
+struct ReadOptions {
+  Limits limits;
+  figtrail::cli::InputSelection selection;
+};
 
 // A Decimal as a JSON number: an integer when it is one, else a double.
 json number_json(const figtrail::Decimal& d) {
@@ -124,10 +96,42 @@ void print_jsonl(const json& j) {
   std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
 }
 
-// Loads a document, reporting a failure; warns about replaced bytes.
-std::optional<figtrail::Document> load(const std::string& path, std::string& error) {
+std::string read_stdin() {
+  std::ios::sync_with_stdio(false);
+  return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+}
+
+// Loads a document ("-" is standard input), enforcing the limits; reports a
+// failure and returns nullopt; warns about replaced bytes.
+std::optional<figtrail::Document> load(const std::string& path, const Limits& limits, std::string& error) {
   try {
-    figtrail::Document doc = figtrail::load_document(path);
+    std::error_code ec;
+    if (path != "-" && fs::is_regular_file(path, ec)) {
+      const std::uintmax_t size = fs::file_size(path, ec);
+      if (!ec && size > limits.max_file_size) {
+        throw figtrail::IngestError(path + ": file too large (" + std::to_string(size) + " bytes; the limit is " +
+                                    std::to_string(limits.max_file_size) + ", see --max-file-size)");
+      }
+    }
+    figtrail::Document doc = path == "-"
+                                 ? figtrail::make_document("-", read_stdin(), figtrail::SourceFormat::PlainText)
+                                 : figtrail::load_document(path);
+    if (doc.bytes.size() > limits.max_file_size) {
+      throw figtrail::IngestError(path + ": input too large (" + std::to_string(doc.bytes.size()) +
+                                  " bytes; the limit is " + std::to_string(limits.max_file_size) +
+                                  ", see --max-file-size)");
+    }
+    std::size_t line_start = 0;
+    for (std::size_t nl = doc.bytes.find('\n');; nl = doc.bytes.find('\n', line_start)) {
+      const std::size_t line_end = nl == std::string::npos ? doc.bytes.size() : nl;
+      if (line_end - line_start > limits.max_line_length) {
+        throw figtrail::IngestError(path + ": line " + std::to_string(doc.line_of(line_start)) + " is " +
+                                    std::to_string(line_end - line_start) + " bytes long; the limit is " +
+                                    std::to_string(limits.max_line_length) + ", see --max-line-length");
+      }
+      if (nl == std::string::npos) break;
+      line_start = nl + 1;
+    }
     if (doc.folded.replaced_bytes > 0) {
       report(path + ": warning: " + std::to_string(doc.folded.replaced_bytes) +
              " invalid UTF-8 byte(s) replaced with U+FFFD");
@@ -142,18 +146,29 @@ std::optional<figtrail::Document> load(const std::string& path, std::string& err
   return std::nullopt;
 }
 
-int run_extract(const std::vector<std::string>& paths, const figtrail::FxTable& fx) {
-  const Inputs inputs = expand(paths);
-  int failed = inputs.failed;
+// The figures of a document, or an error message naming it.
+std::vector<figtrail::Figure> figures_of(const figtrail::Document& doc, const figtrail::FxTable& fx,
+                                         const Limits& limits) {
+  try {
+    return figtrail::extract_figures(doc, fx, limits.max_figures);
+  } catch (const figtrail::LimitError& e) {
+    throw std::runtime_error(std::string(e.what()) + "; see --max-figures");
+  }
+}
+
+int run_extract(const std::vector<std::string>& paths, const ReadOptions& options, const figtrail::FxTable& fx) {
+  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.selection);
+  int failed = static_cast<int>(inputs.problems.size());
+  for (const auto& problem : inputs.problems) report(problem.message);
   for (const std::string& path : inputs.files) {
     std::string error;
-    const auto doc = load(path, error);
+    const auto doc = load(path, options.limits, error);
     if (!doc) {
       ++failed;
       continue;
     }
     try {
-      for (const figtrail::Figure& f : figtrail::extract_figures(*doc, fx)) print_jsonl(figure_json(path, f));
+      for (const figtrail::Figure& f : figures_of(*doc, fx, options.limits)) print_jsonl(figure_json(path, f));
     } catch (const std::exception& e) {
       report(path + ": cannot extract (" + e.what() + ")");
       ++failed;
@@ -163,16 +178,19 @@ int run_extract(const std::vector<std::string>& paths, const figtrail::FxTable& 
 }
 
 int run_ingest(const std::string& db_path, const std::vector<std::string>& paths, const std::string& command,
-               const figtrail::FxTable& fx) {
+               const ReadOptions& options, const figtrail::FxTable& fx) {
   figtrail::Database db = figtrail::Database::open(db_path);
-  const Inputs inputs = expand(paths);
+  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.selection);
   const std::int64_t run = db.begin_run(command);
   figtrail::RunSummary summary;
-  summary.documents_failed = inputs.failed;
-  for (const auto& [path, message] : inputs.errors) db.record_error(run, path, message);
+  summary.documents_failed = static_cast<std::int64_t>(inputs.problems.size());
+  for (const auto& problem : inputs.problems) {
+    report(problem.message);
+    db.record_error(run, problem.path, problem.message);
+  }
   for (const std::string& path : inputs.files) {
     std::string error;
-    const auto doc = load(path, error);
+    const auto doc = load(path, options.limits, error);
     if (!doc) {
       db.record_error(run, path, error);
       ++summary.documents_failed;
@@ -183,7 +201,7 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
         ++summary.documents_unchanged;
         continue;
       }
-      const std::vector<figtrail::Figure> figures = figtrail::extract_figures(*doc, fx);
+      const std::vector<figtrail::Figure> figures = figures_of(*doc, fx, options.limits);
       db.store_document(run, {doc->path, doc->sha256, doc->bytes.size()}, figures);
       ++summary.documents_stored;
       summary.figures_stored += static_cast<std::int64_t>(figures.size());
@@ -291,15 +309,34 @@ int main(int argc, char** argv) {
   std::string format = "jsonl";
   std::string kind;
   std::string fx_path;
+  std::string files_from;
+  ReadOptions read_options;
 
   CLI::App* ingest = app.add_subcommand("ingest", "Extract figures from files or directories into the database");
   ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
-  ingest->add_option("paths", paths, "Files or directories (walked recursively for .txt/.md)")->required();
-  ingest->add_option("--fx", fx_path, "Exchange rate table (CSV: currency,year,per_usd) instead of the built-in one");
-
+  ingest->add_option("paths", paths, "Files or directories (walked recursively)");
   CLI::App* extract = app.add_subcommand("extract", "Print the figures of files as JSON Lines (no database)");
-  extract->add_option("paths", paths, "Files or directories")->required();
-  extract->add_option("--fx", fx_path, "Exchange rate table (CSV: currency,year,per_usd) instead of the built-in one");
+  extract->add_option("paths", paths, "Files or directories; - reads standard input");
+  for (CLI::App* reader : {ingest, extract}) {
+    reader->add_option("--files-from", files_from, "Also read the paths listed in FILE, one a line");
+    // One glob per flag, so `--exclude 'skip*' dir` leaves `dir` a path.
+    reader
+        ->add_option("--include", read_options.selection.include,
+                     "Glob a file found in a directory must match (repeatable; default: .txt .md .html ...)")
+        ->allow_extra_args(false);
+    reader->add_option("--exclude", read_options.selection.exclude, "Glob that drops a file found in a directory")
+        ->allow_extra_args(false);
+    reader->add_option("--fx", fx_path, "Exchange rate table (CSV: currency,year,per_usd) instead of the built-in one");
+    reader->add_option("--max-file-size", read_options.limits.max_file_size, "Refuse larger files (bytes)")
+        ->capture_default_str();
+    reader->add_option("--max-line-length", read_options.limits.max_line_length,
+                       "Refuse files with a longer line (bytes)")
+        ->capture_default_str();
+    reader->add_option("--max-figures", read_options.limits.max_figures,
+                       "Refuse documents with more candidate figures")
+        ->capture_default_str();
+  }
+
 
   CLI::App* exporter = app.add_subcommand("export", "Print stored figures (JSON Lines or CSV)");
   exporter->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
@@ -341,8 +378,24 @@ int main(int argc, char** argv) {
     std::optional<figtrail::FxTable> user_fx;
     if (!fx_path.empty()) user_fx = figtrail::FxTable::load(fx_path);
     const figtrail::FxTable& fx = user_fx ? *user_fx : figtrail::FxTable::builtin();
-    if (*ingest) return run_ingest(db_path, paths, command, fx);
-    if (*extract) return run_extract(paths, fx);
+    if (*ingest || *extract) {
+      if (!files_from.empty()) {
+        const std::vector<std::string> listed = figtrail::cli::read_path_list(files_from);
+        paths.insert(paths.end(), listed.begin(), listed.end());
+      }
+      if (paths.empty()) {
+        report("no input: give files, directories or --files-from (see figtrail --help)");
+        return kExitUsage;
+      }
+    }
+    if (*ingest) {
+      if (std::find(paths.begin(), paths.end(), "-") != paths.end()) {
+        report("ingest cannot read standard input: audit needs a file to prove spans against; use extract -");
+        return kExitUsage;
+      }
+      return run_ingest(db_path, paths, command, read_options, fx);
+    }
+    if (*extract) return run_extract(paths, read_options, fx);
     if (*exporter) return run_export(db_path, format, kind);
     if (*audit) return run_audit(db_path);
   } catch (const figtrail::StoreError& e) {

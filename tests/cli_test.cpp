@@ -72,8 +72,13 @@ class Sandbox {
 
   // Runs `figtrail args...` with work() as its current directory and stdin
   // from /dev/null.
-  Result run(const std::vector<std::string>& args) {
+  Result run(const std::vector<std::string>& args) { return run_with_stdin(args, ""); }
+
+  // Runs figtrail with standard input read from `stdin_file` (relative to
+  // the work directory), or /dev/null when empty.
+  Result run_with_stdin(const std::vector<std::string>& args, const std::string& stdin_file) {
     const std::string n = std::to_string(++runs_);
+    const std::string in_path = stdin_file.empty() ? std::string("/dev/null") : (work() / stdin_file).string();
     const fs::path out_path = root_ / ("stdout-" + n);
     const fs::path err_path = root_ / ("stderr-" + n);
     const std::string cwd = work().string();
@@ -86,7 +91,7 @@ class Sandbox {
     const pid_t pid = ::fork();
     if (pid < 0) FAIL("fork failed");
     if (pid == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
+      const int in = ::open(in_path.c_str(), O_RDONLY);
       const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (in < 0 || out < 0 || err < 0) ::_exit(125);
@@ -375,8 +380,9 @@ TEST_CASE("usage errors exit 2 with a message on stderr and nothing on stdout", 
       {{}, "A subcommand is required"},
       {{"--bogus"}, ""},
       {{"extract", "--bogus", "a.txt"}, "--bogus"},
-      {{"extract"}, "paths is required"},
-      {{"ingest"}, "paths is required"},
+      {{"extract"}, "figtrail: no input: give files, directories or --files-from"},
+      {{"ingest"}, "figtrail: no input: give files, directories or --files-from"},
+      {{"ingest", "-"}, "figtrail: ingest cannot read standard input"},
       {{"export", "--format", "xml"}, "xml"},
       {{"export", "--kind", "dollars"}, "dollars"},
       {{"extract", "a.txt", "--db", "x.db"}, "--db"},  // extract takes no database
@@ -987,4 +993,61 @@ TEST_CASE("a projection's period is the target year", "[cli][period]") {
   CHECK(f["period"] == "2033");
   CHECK(f["projection"] == true);
   CHECK(f["fx_rate"] == 1.0);
+}
+
+// ===========================================================================
+// Issue 4: where inputs come from, and the limits that bound the work.
+
+TEST_CASE("extract reads standard input as -", "[cli][inputs]") {
+  Sandbox box;
+  box.write("in.txt", "营收350亿美元\n");
+  const Result r = box.run_with_stdin({"extract", "-"}, "in.txt");
+  CHECK(r.status == 0);
+  const json f = jsonl(r.out).at(0);
+  CHECK(f["doc"] == "-");
+  CHECK(f["text"] == "350亿美元");
+  CHECK(f["byte_start"] == 6);
+}
+
+TEST_CASE("--files-from, --include and --exclude choose the inputs", "[cli][inputs]") {
+  Sandbox box;
+  box.write("d/a.txt", "Up 5%.\n");
+  box.write("d/b.txt", "Up 6%.\n");
+  box.write("d/sub/c.log", "Up 7%.\n");
+  box.write("d/sub/skip.txt", "Up 8%.\n");
+  box.write("list.txt", "# inputs\nd/a.txt\n\nd/b.txt\n");
+  const Result listed = box.run({"extract", "--files-from", "list.txt"});
+  CHECK(listed.status == 0);
+  CHECK(jsonl(listed.out).size() == 2);
+
+  const Result globbed = box.run({"extract", "--include", "*.txt", "--include", "*.log", "--exclude", "skip*", "d"});
+  CHECK(globbed.status == 0);
+  std::vector<std::string> docs;
+  for (const json& f : jsonl(globbed.out)) docs.push_back(f["doc"]);
+  CHECK(docs == std::vector<std::string>{"d/a.txt", "d/b.txt", "d/sub/c.log"});
+
+  const Result missing_list = box.run({"extract", "--files-from", "nope.txt"});
+  CHECK(missing_list.status == 1);
+  CHECK(missing_list.err == "figtrail: nope.txt: cannot read the list of paths\n");
+}
+
+TEST_CASE("limits refuse a file with a clear message and the batch goes on", "[cli][limits]") {
+  Sandbox box;
+  box.write("big.txt", std::string(2000, 'x') + " 5%\n");
+  box.write("ok.txt", "Up 6%.\n");
+  const Result size = box.run({"extract", "--max-file-size", "1000", "big.txt", "ok.txt"});
+  CHECK(size.status == 1);
+  CHECK(size.err == "figtrail: big.txt: file too large (2004 bytes; the limit is 1000, see --max-file-size)\n");
+  CHECK(jsonl(size.out).size() == 1);
+
+  const Result line = box.run({"extract", "--max-line-length", "100", "big.txt"});
+  CHECK(line.status == 1);
+  CHECK(line.err == "figtrail: big.txt: line 1 is 2003 bytes long; the limit is 100, see --max-line-length\n");
+
+  box.write("many.txt", "1% 2% 3% 4% 5%\n");
+  const Result many = box.run({"ingest", "--db", "t.db", "--max-figures", "3", "many.txt", "ok.txt"});
+  CHECK(many.status == 1);
+  CHECK(many.err ==
+        "figtrail: many.txt: cannot extract (more than 3 candidate figures; see --max-figures)\n");
+  CHECK(many.out.find("1 stored, 0 unchanged, 1 failed") != std::string::npos);
 }

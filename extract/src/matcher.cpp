@@ -522,7 +522,7 @@ Matcher::~Matcher() = default;
 
 const std::string& Matcher::pattern() const { return impl_->pattern; }
 
-std::vector<Mention> Matcher::find(const Document& document) const {
+std::vector<Mention> Matcher::find(const Document& document, std::size_t max_mentions) const {
   const std::string& text = document.folded.text;
   const re2::StringPiece input(text);
 
@@ -574,7 +574,12 @@ std::vector<Mention> Matcher::find(const Document& document) const {
     m.qualifier_after = span_of(kQualifierAfter);
 
     const bool kept = impl_->validate(document, m) && !in_url(m.span);
-    if (kept) mentions.push_back(m);
+    if (kept) {
+      if (mentions.size() == max_mentions) {
+        throw LimitError("more than " + std::to_string(max_mentions) + " candidate figures");
+      }
+      mentions.push_back(m);
+    }
     // Continue after what was kept; after a dropped match, right after its
     // number, so a bad start (`ten` in `often`) cannot swallow a figure
     // behind it. Always move forward by at least one whole character.

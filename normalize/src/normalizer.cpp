@@ -469,10 +469,10 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
   return figures;
 }
 
-std::vector<Figure> extract_figures(const Document& document, const FxTable& fx) {
+std::vector<Figure> extract_figures(const Document& document, const FxTable& fx, std::size_t max_candidates) {
   static const Matcher matcher;
   static const Normalizer normalizer;
-  const std::vector<Mention> mentions = matcher.find(document);
+  const std::vector<Mention> mentions = matcher.find(document, max_candidates);
   return normalizer.normalize(document, mentions, fx);
 }
 

@@ -14,7 +14,9 @@
 // parts are; the normalizer reads them.
 #pragma once
 
+#include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +58,13 @@ struct Mention {
   return text.substr(span.begin, span.end - span.begin);
 }
 
+// Raised when a document holds more candidate figures than allowed: a limit
+// that keeps memory bounded on hostile input (a file of ten million `1%`).
+class LimitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Thread-safe after construction (RE2 objects are).
 class Matcher {
  public:
@@ -68,8 +77,10 @@ class Matcher {
 
   // Every mention in the document, in text order, none overlapping. Mentions
   // inside URLs are skipped. A mention need not have a unit: the normalizer
-  // decides (a bare amount may take its currency from a neighbour).
-  [[nodiscard]] std::vector<Mention> find(const Document& document) const;
+  // decides (a bare amount may take its currency from a neighbour). Throws
+  // LimitError when there are more than `max_mentions`.
+  [[nodiscard]] std::vector<Mention> find(const Document& document,
+                                          std::size_t max_mentions = std::numeric_limits<std::size_t>::max()) const;
 
   // The generated pattern, for tests and debugging.
   [[nodiscard]] const std::string& pattern() const;

@@ -54,7 +54,9 @@ class Normalizer {
 };
 
 // Matcher and normalizer with the default lexicon: every figure of a document.
-[[nodiscard]] std::vector<Figure> extract_figures(const Document& document,
-                                                  const FxTable& fx = FxTable::builtin());
+// Throws LimitError for more than `max_candidates` candidate figures.
+[[nodiscard]] std::vector<Figure> extract_figures(
+    const Document& document, const FxTable& fx = FxTable::builtin(),
+    std::size_t max_candidates = std::numeric_limits<std::size_t>::max());
 
 }  // namespace figtrail
