@@ -42,11 +42,27 @@ bool same_surface(std::string_view surface, std::string_view text) {
 }  // namespace
 
 const UnitWord* Lexicon::unit(std::string_view surface, Position position) const {
+  const auto matches = [&](const UnitWord& word) {
+    return word.position == position &&
+           (word.folds_case() ? same_surface(word.surface, surface) : word.surface == surface);
+  };
+  if (unit_index) {
+    const auto [first, last] = unit_index->equal_range(comparable(surface));
+    for (auto it = first; it != last; ++it) {
+      if (matches(*it->second)) return it->second;
+    }
+    return nullptr;
+  }
   for (const UnitWord& word : units) {
-    if (word.position != position) continue;
-    if (word.folds_case() ? same_surface(word.surface, surface) : word.surface == surface) return &word;
+    if (matches(word)) return &word;
   }
   return nullptr;
+}
+
+void Lexicon::index_units() {
+  auto index = std::make_shared<std::unordered_multimap<std::string, const UnitWord*>>();
+  for (const UnitWord& word : units) index->emplace(comparable(word.surface), &word);
+  unit_index = std::move(index);
 }
 
 std::optional<int> Lexicon::magnitude(std::string_view surface) const {

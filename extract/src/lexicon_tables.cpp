@@ -602,9 +602,12 @@ constexpr std::array<std::string_view, 13> kCarryLinks{"→", "->", "⇒", "、"
 }  // namespace
 
 const Lexicon& default_lexicon() {
-  static const Lexicon lexicon{kUnits, kMagnitudes, kQualifiers, kQualifierFillers, kPerNouns,
-                               kPerMarkers, kRangeSeparators, kNegativeSigns, kVaguePrefixes, kCarryLinks,
-                               kCountStopwords};
+  static const Lexicon lexicon = [] {
+    Lexicon l{kUnits,           kMagnitudes,    kQualifiers,    kQualifierFillers, kPerNouns, kPerMarkers,
+              kRangeSeparators, kNegativeSigns, kVaguePrefixes, kCarryLinks,       kCountStopwords, nullptr};
+    l.index_units();
+    return l;
+  }();
   return lexicon;
 }
 

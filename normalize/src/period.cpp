@@ -1001,8 +1001,12 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
     const std::size_t floor = std::max(line.begin, figure.begin > kWindowBytes ? figure.begin - kWindowBytes : 0);
     std::size_t pos = figure.begin;
     for (int tries = 0; tries < kEchoTries && pos > floor; ++tries) {
-      const std::size_t at = text.rfind(needle, pos - 1);
-      if (at == std::string_view::npos || at < floor) break;
+      // Search only the window: rfind alone would scan back to the start of
+      // the document for every figure.
+      const std::size_t found_at = text.substr(floor, pos - 1 - floor + needle.size()).rfind(needle);
+      if (found_at == std::string_view::npos) break;
+      const std::size_t at = floor + found_at;
+      if (at >= pos) break;
       const bool bounded = (at == 0 || !is_ascii_digit(text[at - 1])) &&
                            (at + needle.size() >= text.size() || !is_ascii_digit(text[at + needle.size()]));
       if (bounded && at + needle.size() <= figure.begin) {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,6 +104,13 @@ struct Lexicon {
   // Lookups, by exact surface, or case-insensitively for surfaces that
   // contain ASCII letters. Nullptr when absent.
   [[nodiscard]] const UnitWord* unit(std::string_view surface, Position position) const;
+
+  // Builds the lookup index of `units` (a hash of each surface ignoring case
+  // and spaces); without it unit() scans the table. default_lexicon() has one.
+  void index_units();
+
+  // The unit index: surfaces compared ignoring ASCII case and whitespace.
+  std::shared_ptr<const std::unordered_multimap<std::string, const UnitWord*>> unit_index;
   [[nodiscard]] std::optional<int> magnitude(std::string_view surface) const;
   [[nodiscard]] std::optional<Qualifier> qualifier(std::string_view surface, Position position) const;
   [[nodiscard]] const PerNoun* per_noun(std::string_view surface) const;
