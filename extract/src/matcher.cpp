@@ -277,8 +277,6 @@ bool number_ok(std::string_view text, std::string_view number, std::size_t numbe
   return has_digit || leading_unit || number == "半";
 }
 
-bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
 // A calendar year (1900–2099 written as four plain digits) counts nothing:
 // `in 2026 companies` is a date, not 2026 companies.
 bool is_year_like(std::string_view number) {
@@ -303,7 +301,7 @@ FoldedSpan counted_noun_after(const Document& doc, std::size_t number_begin, std
   // firms`, `Fortune 500 companies`, `Microsoft 365 users`), not a count.
   if (number_begin >= 2 && t[number_begin - 1] == ' ') {
     std::size_t w = number_begin - 1;
-    while (w > 0 && is_alpha(static_cast<unsigned char>(t[w - 1]))) --w;
+    while (w > 0 && is_ascii_letter(static_cast<unsigned char>(t[w - 1]))) --w;
     if (w < number_begin - 1 && t[w] >= 'A' && t[w] <= 'Z') return {};
   }
   std::size_t at = pos;
@@ -311,9 +309,9 @@ FoldedSpan counted_noun_after(const Document& doc, std::size_t number_begin, std
   const std::size_t begin = at;
   for (int words = 0; words < 4; ++words) {
     std::size_t end = at;
-    while (end < t.size() && (is_alpha(static_cast<unsigned char>(t[end])) ||
+    while (end < t.size() && (is_ascii_letter(static_cast<unsigned char>(t[end])) ||
                               (t[end] == '-' && end > at && end + 1 < t.size() &&
-                               is_alpha(static_cast<unsigned char>(t[end + 1]))))) {
+                               is_ascii_letter(static_cast<unsigned char>(t[end + 1]))))) {
       ++end;
     }
     if (end == at || !edge_ok(doc, end)) return {};
