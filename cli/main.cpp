@@ -4,7 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <thread>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +24,7 @@
 #include "figtrail/store.hpp"
 #include "figtrail/version.hpp"
 #include "inputs.hpp"
+#include "pipeline.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -101,9 +108,20 @@ std::string read_stdin() {
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 }
 
-// Loads a document ("-" is standard input), enforcing the limits; reports a
-// failure and returns nullopt; warns about replaced bytes.
-std::optional<figtrail::Document> load(const std::string& path, const Limits& limits, std::string& error) {
+// One document's trip through the pipeline, made on a worker thread and
+// reported on the main thread in input order.
+struct Processed {
+  std::string path;
+  std::optional<figtrail::Document> document;
+  std::vector<figtrail::Figure> figures;
+  std::vector<std::string> warnings;  // reported, not failures
+  std::string error;                  // one line; empty when all went well
+  bool unchanged = false;             // ingest: already stored, not extracted
+  std::uint64_t bytes = 0;
+};
+
+// Loads a document ("-" is standard input) within the limits, or says why not.
+void load(const std::string& path, const Limits& limits, Processed& out) {
   try {
     std::error_code ec;
     if (path != "-" && fs::is_regular_file(path, ec)) {
@@ -133,54 +151,99 @@ std::optional<figtrail::Document> load(const std::string& path, const Limits& li
       line_start = nl + 1;
     }
     if (doc.folded.replaced_bytes > 0) {
-      report(path + ": warning: " + std::to_string(doc.folded.replaced_bytes) +
-             " invalid UTF-8 byte(s) replaced with U+FFFD");
+      out.warnings.push_back(path + ": warning: " + std::to_string(doc.folded.replaced_bytes) +
+                             " invalid UTF-8 byte(s) replaced with U+FFFD");
     }
-    return doc;
+    out.bytes = doc.bytes.size();
+    out.document = std::move(doc);
   } catch (const figtrail::IngestError& e) {
-    error = e.what();
+    out.error = e.what();
   } catch (const std::exception& e) {
-    error = path + ": " + e.what();
+    out.error = path + ": " + e.what();
   }
-  report(error);
-  return std::nullopt;
 }
 
-// The figures of a document, or an error message naming it.
-std::vector<figtrail::Figure> figures_of(const figtrail::Document& doc, const figtrail::FxTable& fx,
-                                         const Limits& limits) {
+// Extracts the loaded document's figures, or says why not.
+void extract(const figtrail::FxTable& fx, const Limits& limits, Processed& out) {
   try {
-    return figtrail::extract_figures(doc, fx, limits.max_figures);
+    out.figures = figtrail::extract_figures(*out.document, fx, limits.max_figures);
   } catch (const figtrail::LimitError& e) {
-    throw std::runtime_error(std::string(e.what()) + "; see --max-figures");
+    out.error = out.path + ": cannot extract (" + e.what() + "; see --max-figures)";
+  } catch (const std::exception& e) {
+    out.error = out.path + ": cannot extract (" + e.what() + ")";
   }
 }
 
-int run_extract(const std::vector<std::string>& paths, const ReadOptions& options, const figtrail::FxTable& fx) {
-  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.selection);
+// A progress line on stderr for long runs, only when stderr is a terminal.
+class Progress {
+ public:
+  Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled && ::isatty(STDERR_FILENO) != 0) {}
+  void advance(std::uint64_t bytes) {
+    ++done_;
+    bytes_ += bytes;
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) && done_ != total_) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(bytes_) / 1e6 / seconds : 0;
+    const double eta = seconds * static_cast<double>(total_ - done_) / static_cast<double>(done_);
+    std::fprintf(stderr, "\r%zu/%zu files, %.1f MB/s, ETA %.0f s   ", done_, total_, rate, eta);
+    std::fflush(stderr);
+  }
+  ~Progress() {
+    if (enabled_ && done_ > 0) std::fprintf(stderr, "\r\033[K");
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+  std::size_t done_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+struct RunOptions {
+  ReadOptions read;
+  unsigned jobs = 1;
+  bool quiet = false;
+};
+
+int run_extract(const std::vector<std::string>& paths, const RunOptions& options, const figtrail::FxTable& fx) {
+  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.read.selection);
   int failed = static_cast<int>(inputs.problems.size());
   for (const auto& problem : inputs.problems) report(problem.message);
-  for (const std::string& path : inputs.files) {
-    std::string error;
-    const auto doc = load(path, options.limits, error);
-    if (!doc) {
-      ++failed;
-      continue;
-    }
-    try {
-      for (const figtrail::Figure& f : figures_of(*doc, fx, options.limits)) print_jsonl(figure_json(path, f));
-    } catch (const std::exception& e) {
-      report(path + ": cannot extract (" + e.what() + ")");
-      ++failed;
-    }
-  }
+  Progress progress(inputs.files.size(), !options.quiet);
+  figtrail::cli::run_in_order<Processed>(
+      inputs.files.size(), options.jobs,
+      [&](std::size_t i) {
+        Processed out;
+        out.path = inputs.files[i];
+        load(out.path, options.read.limits, out);
+        if (out.document) extract(fx, options.read.limits, out);
+        out.document.reset();  // only the figures travel on
+        return out;
+      },
+      [&](std::size_t, Processed&& out) {
+        for (const std::string& w : out.warnings) report(w);
+        if (!out.error.empty()) {
+          report(out.error);
+          ++failed;
+        } else {
+          for (const figtrail::Figure& f : out.figures) print_jsonl(figure_json(out.path, f));
+        }
+        progress.advance(out.bytes);
+      });
   return failed > 0 ? kExitInputFailed : kExitOk;
 }
 
 int run_ingest(const std::string& db_path, const std::vector<std::string>& paths, const std::string& command,
-               const ReadOptions& options, const figtrail::FxTable& fx) {
+               const RunOptions& options, const figtrail::FxTable& fx) {
   figtrail::Database db = figtrail::Database::open(db_path);
-  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.selection);
+  const figtrail::cli::Inputs inputs = figtrail::cli::expand_inputs(paths, options.read.selection);
   const std::int64_t run = db.begin_run(command);
   figtrail::RunSummary summary;
   summary.documents_failed = static_cast<std::int64_t>(inputs.problems.size());
@@ -188,34 +251,49 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
     report(problem.message);
     db.record_error(run, problem.path, problem.message);
   }
-  for (const std::string& path : inputs.files) {
-    std::string error;
-    const auto doc = load(path, options.limits, error);
-    if (!doc) {
-      db.record_error(run, path, error);
-      ++summary.documents_failed;
-      continue;
-    }
-    try {
-      if (db.is_current(doc->path, doc->sha256)) {
-        ++summary.documents_unchanged;
-        continue;
-      }
-      const std::vector<figtrail::Figure> figures = figures_of(*doc, fx, options.limits);
-      db.store_document(run, {doc->path, doc->sha256, doc->bytes.size()}, figures);
-      ++summary.documents_stored;
-      summary.figures_stored += static_cast<std::int64_t>(figures.size());
-    } catch (const figtrail::StoreError& e) {
-      report(e.what());
-      db.record_error(run, path, e.what());
-      ++summary.documents_failed;
-    } catch (const std::exception& e) {
-      const std::string message = path + ": cannot extract (" + e.what() + ")";
-      report(message);
-      db.record_error(run, path, message);
-      ++summary.documents_failed;
-    }
-  }
+  Progress progress(inputs.files.size(), !options.quiet);
+  figtrail::cli::run_in_order<Processed>(
+      inputs.files.size(), options.jobs,
+      [&](std::size_t i) {
+        Processed out;
+        out.path = inputs.files[i];
+        load(out.path, options.read.limits, out);
+        if (!out.document) return out;
+        try {
+          // Each worker asks its own read-only connection whether the
+          // document is stored already; the single writer is the main thread.
+          thread_local std::optional<figtrail::Database> reader;
+          if (!reader) reader.emplace(figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly));
+          out.unchanged = reader->is_current(out.document->path, out.document->sha256);
+        } catch (const std::exception& e) {
+          out.error = e.what();
+          return out;
+        }
+        if (!out.unchanged) extract(fx, options.read.limits, out);
+        return out;
+      },
+      [&](std::size_t, Processed&& out) {
+        progress.advance(out.bytes);
+        for (const std::string& w : out.warnings) report(w);
+        if (out.error.empty() && out.unchanged) {
+          ++summary.documents_unchanged;
+          return;
+        }
+        if (out.error.empty()) {
+          try {
+            const figtrail::Document& doc = *out.document;
+            db.store_document(run, {doc.path, doc.sha256, doc.bytes.size()}, out.figures);
+            ++summary.documents_stored;
+            summary.figures_stored += static_cast<std::int64_t>(out.figures.size());
+            return;
+          } catch (const figtrail::StoreError& e) {
+            out.error = e.what();
+          }
+        }
+        report(out.error);
+        db.record_error(run, out.path, out.error);
+        ++summary.documents_failed;
+      });
   db.finish_run(run, summary);
 
   std::cout << "run " << run << ": " << summary.documents_stored << " stored, " << summary.documents_unchanged
@@ -310,7 +388,9 @@ int main(int argc, char** argv) {
   std::string kind;
   std::string fx_path;
   std::string files_from;
-  ReadOptions read_options;
+  RunOptions run_options;
+  ReadOptions& read_options = run_options.read;
+  run_options.jobs = std::max(1u, std::thread::hardware_concurrency());
 
   CLI::App* ingest = app.add_subcommand("ingest", "Extract figures from files or directories into the database");
   ingest->add_option("--db", db_path, "SQLite database file")->capture_default_str()->check(kNotEmpty);
@@ -335,6 +415,9 @@ int main(int argc, char** argv) {
     reader->add_option("--max-figures", read_options.limits.max_figures,
                        "Refuse documents with more candidate figures")
         ->capture_default_str();
+    reader->add_option("--jobs,-j", run_options.jobs, "Worker threads (default: the number of cores)")
+        ->check(CLI::Range(1u, 1024u));
+    reader->add_flag("--quiet,-q", run_options.quiet, "No progress line on a terminal");
   }
 
 
@@ -393,9 +476,9 @@ int main(int argc, char** argv) {
         report("ingest cannot read standard input: audit needs a file to prove spans against; use extract -");
         return kExitUsage;
       }
-      return run_ingest(db_path, paths, command, read_options, fx);
+      return run_ingest(db_path, paths, command, run_options, fx);
     }
-    if (*extract) return run_extract(paths, read_options, fx);
+    if (*extract) return run_extract(paths, run_options, fx);
     if (*exporter) return run_export(db_path, format, kind);
     if (*audit) return run_audit(db_path);
   } catch (const figtrail::StoreError& e) {

@@ -1051,3 +1051,24 @@ TEST_CASE("limits refuse a file with a clear message and the batch goes on", "[c
         "figtrail: many.txt: cannot extract (more than 3 candidate figures; see --max-figures)\n");
   CHECK(many.out.find("1 stored, 0 unchanged, 1 failed") != std::string::npos);
 }
+
+// ===========================================================================
+// Issue 5: the parallel pipeline gives the same figures as one thread.
+
+TEST_CASE("extract and ingest give the same figures with 1 and 4 threads", "[cli][jobs]") {
+  Sandbox box;
+  const fs::path corpus = fs::path(FIGTRAIL_SOURCE_DIR) / "corpus";
+  const Result one = box.run({"extract", "--jobs", "1", corpus.string()});
+  const Result four = box.run({"extract", "--jobs", "4", corpus.string()});
+  CHECK(one.status == 0);
+  CHECK(four.status == 0);
+  CHECK(one.out.size() > 10000);
+  CHECK(one.out == four.out);
+
+  CHECK(box.run({"ingest", "--jobs", "1", "--db", "one.db", corpus.string()}).status == 0);
+  CHECK(box.run({"ingest", "--jobs", "4", "--db", "four.db", corpus.string()}).status == 0);
+  const Result export_one = box.run({"export", "--db", "one.db", "--format", "csv"});
+  const Result export_four = box.run({"export", "--db", "four.db", "--format", "csv"});
+  CHECK(export_one.status == 0);
+  CHECK(export_one.out == export_four.out);
+}
