@@ -541,8 +541,20 @@ std::vector<Mention> Matcher::find(const Document& document, std::size_t max_men
   std::vector<Mention> mentions;
   std::array<re2::StringPiece, kGroupCount> groups;
   std::size_t pos = 0;
-  while (pos < text.size() &&
-         impl_->mention.Match(input, pos, text.size(), RE2::UNANCHORED, groups.data(), kGroupCount)) {
+  while (pos < text.size() && impl_->mention.Match(input, pos, text.size(), RE2::UNANCHORED, groups.data(), 1)) {
+    // Finding where a match ends needs only RE2's DFA; its parts need the
+    // slower submatch engine. Most matches are bare numbers (years, list
+    // numbers): their only part is the number, so the second pass is skipped.
+    const auto match_begin = static_cast<std::size_t>(groups[0].data() - text.data());
+    const std::string_view matched(groups[0].data(), groups[0].size());
+    const bool bare_number = matched.find_first_not_of("0123456789.,") == std::string_view::npos;
+    if (bare_number) {
+      for (std::size_t g = 1; g < kGroupCount; ++g) groups[g] = re2::StringPiece();
+      groups[kNumber] = groups[0];
+    } else if (!impl_->mention.Match(input, match_begin, match_begin + matched.size(), RE2::ANCHOR_BOTH,
+                                     groups.data(), kGroupCount)) {
+      throw std::logic_error("figtrail: the mention pattern matched once but not twice");
+    }
     auto span_of = [&](int g) -> FoldedSpan {
       const re2::StringPiece& piece = groups[static_cast<std::size_t>(g)];
       if (piece.data() == nullptr) return {};
