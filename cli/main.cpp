@@ -52,8 +52,11 @@ struct Limits {
   std::size_t max_figures = 200'000;            // candidate figures per document
 };
 
+
+
 struct ReadOptions {
   Limits limits;
+  figtrail::IngestOptions ingest;
   figtrail::cli::InputSelection selection;
 };
 
@@ -121,7 +124,7 @@ struct Processed {
 };
 
 // Loads a document ("-" is standard input) within the limits, or says why not.
-void load(const std::string& path, const Limits& limits, Processed& out) {
+void load(const std::string& path, const Limits& limits, const figtrail::IngestOptions& ingest, Processed& out) {
   try {
     std::error_code ec;
     if (path != "-" && fs::is_regular_file(path, ec)) {
@@ -132,8 +135,8 @@ void load(const std::string& path, const Limits& limits, Processed& out) {
       }
     }
     figtrail::Document doc = path == "-"
-                                 ? figtrail::make_document("-", read_stdin(), figtrail::SourceFormat::PlainText)
-                                 : figtrail::load_document(path);
+                                 ? figtrail::make_document("-", read_stdin(), figtrail::SourceFormat::PlainText, ingest)
+                                 : figtrail::load_document(path, ingest);
     if (doc.bytes.size() > limits.max_file_size) {
       throw figtrail::IngestError(path + ": input too large (" + std::to_string(doc.bytes.size()) +
                                   " bytes; the limit is " + std::to_string(limits.max_file_size) +
@@ -222,8 +225,12 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
       [&](std::size_t i) {
         Processed out;
         out.path = inputs.files[i];
-        load(out.path, options.read.limits, out);
+        load(out.path, options.read.limits, options.read.ingest, out);
         if (out.document) extract(fx, options.read.limits, out);
+        if (out.document && out.document->encoding != "UTF-8") {
+          // extract prints UTF-8: the span's bytes in the document's encoding, converted.
+          for (figtrail::Figure& f : out.figures) f.text = out.document->source_utf8(f.source);
+        }
         out.document.reset();  // only the figures travel on
         return out;
       },
@@ -257,7 +264,7 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
       [&](std::size_t i) {
         Processed out;
         out.path = inputs.files[i];
-        load(out.path, options.read.limits, out);
+        load(out.path, options.read.limits, options.read.ingest, out);
         if (!out.document) return out;
         try {
           // Each worker asks its own read-only connection whether the
@@ -282,7 +289,12 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
         if (out.error.empty()) {
           try {
             const figtrail::Document& doc = *out.document;
-            db.store_document(run, {doc.path, doc.sha256, doc.bytes.size()}, out.figures);
+            const figtrail::StoreOutcome outcome =
+                db.store_document(run, {doc.path, doc.sha256, doc.bytes.size()}, out.figures);
+            if (outcome == figtrail::StoreOutcome::Unchanged) {  // another ingest stored it meanwhile
+              ++summary.documents_unchanged;
+              return;
+            }
             ++summary.documents_stored;
             summary.figures_stored += static_cast<std::int64_t>(out.figures.size());
             return;
@@ -418,6 +430,8 @@ int main(int argc, char** argv) {
     reader->add_option("--jobs,-j", run_options.jobs, "Worker threads (default: the number of cores)")
         ->check(CLI::Range(1u, 1024u));
     reader->add_flag("--quiet,-q", run_options.quiet, "No progress line on a terminal");
+    reader->add_option("--encoding", read_options.ingest.encoding,
+                       "Read every input in this encoding instead of detecting it (UTF-8, GB18030, Big5, ...)");
   }
 
 
@@ -461,6 +475,14 @@ int main(int argc, char** argv) {
     std::optional<figtrail::FxTable> user_fx;
     if (!fx_path.empty()) user_fx = figtrail::FxTable::load(fx_path);
     const figtrail::FxTable& fx = user_fx ? *user_fx : figtrail::FxTable::builtin();
+    if (!read_options.ingest.encoding.empty()) {
+      const auto canonical = figtrail::canonical_encoding(read_options.ingest.encoding);
+      if (!canonical) {
+        report("unknown encoding '" + read_options.ingest.encoding + "' (see figtrail --help)");
+        return kExitUsage;
+      }
+      read_options.ingest.encoding = *canonical;
+    }
     if (*ingest || *extract) {
       if (!files_from.empty()) {
         const std::vector<std::string> listed = figtrail::cli::read_path_list(files_from);

@@ -1,6 +1,8 @@
 // Documents: reading, validation as text, hashing and line numbers.
 #include "figtrail/ingest.hpp"
 
+#include "chars.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -20,8 +23,6 @@ namespace {
 // ICU BreakIterator offsets are int32_t, which bounds both the source and the
 // folded text (the OffsetMap's uint32 offsets would allow 4 GiB).
 constexpr std::size_t kMaxBytes = std::numeric_limits<std::int32_t>::max();
-// A NUL byte this early means a binary file, as in git and grep.
-constexpr std::size_t kBinaryProbeBytes = 8192;
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -41,8 +42,9 @@ IngestError read_error(const std::string& path) {
 SourceFormat format_for_path(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
   std::ranges::transform(extension, extension.begin(), ascii_lower);
-  const bool markdown = extension == ".md" || extension == ".markdown" || extension == ".mdown";
-  return markdown ? SourceFormat::Markdown : SourceFormat::PlainText;
+  if (extension == ".md" || extension == ".markdown" || extension == ".mdown") return SourceFormat::Markdown;
+  if (extension == ".html" || extension == ".htm" || extension == ".xhtml") return SourceFormat::Html;
+  return SourceFormat::PlainText;
 }
 
 std::string sha256_hex(std::string_view bytes) {
@@ -71,40 +73,61 @@ std::string_view Document::source_text(SourceSpan span) const {
   return std::string_view(bytes).substr(span.begin, span.end - span.begin);
 }
 
-Document make_document(std::string path, std::string bytes, SourceFormat format) {
+std::string Document::source_utf8(SourceSpan span) const {
+  const std::string_view raw = source_text(span);
+  std::optional<detail::Encoding> decoding = detail::encoding_named(encoding);
+  if (!decoding) decoding = detail::encoding_named("UTF-8");
+  decoding->bom = 0;
+  const std::unique_ptr<detail::Decoder> decoder = detail::open_decoder(raw, *decoding, nullptr);
+  std::string text;
+  text.reserve(raw.size());
+  while (const detail::SourceChar* c = decoder->peek()) {
+    detail::append_utf8(text, c->invalid ? 0xFFFD : c->cp);
+    decoder->advance();
+  }
+  return text;
+}
+
+Document make_document(std::string path, std::string bytes, SourceFormat format, const IngestOptions& options) {
   if (bytes.empty()) throw IngestError(path + ": file is empty");
   const std::string too_large = path + ": file too large (limit 2 GiB)";
   if (bytes.size() > kMaxBytes) throw IngestError(too_large);
-  const std::size_t nul = std::string_view(bytes).substr(0, kBinaryProbeBytes).find('\0');
-  if (nul != std::string_view::npos) {
-    throw IngestError(path + ": binary file (NUL byte at offset " + std::to_string(nul) + ")");
-  }
+  if (format != SourceFormat::Html && detail::looks_like_html(bytes)) format = SourceFormat::Html;
+  const detail::Encoding encoding =
+      detail::choose_encoding(path, bytes, format == SourceFormat::Html, options);
 
   Document document;
-  document.folded = fold_utf8(bytes);
+  document.line_starts_.push_back(0);
+  const std::unique_ptr<detail::Decoder> decoder =
+      detail::open_decoder(bytes, encoding, &document.line_starts_);
+  if (format == SourceFormat::Html) {
+    const std::unique_ptr<detail::CharStream> text = detail::html_text(*decoder, bytes.size());
+    document.folded = detail::fold_chars(*text, encoding.bom, bytes.size());
+    document.folded.replaced_bytes = decoder->invalid_bytes();
+  } else {
+    document.folded = detail::fold_chars(*decoder, encoding.bom, bytes.size());
+  }
   const std::size_t replaced = document.folded.replaced_bytes;
   if (replaced * 10 > bytes.size() * 3) {
     // Rounded up, so a rejected file never reports 30% or less.
     const std::size_t percent = (replaced * 100 + bytes.size() - 1) / bytes.size();
-    throw IngestError(path + ": not text (" + std::to_string(percent) +
-                      "% of bytes are invalid UTF-8)");
+    throw IngestError(path + ": not text (" + std::to_string(percent) + "% of bytes are invalid " +
+                      encoding.name + ")");
   }
   if (document.folded.text.size() > kMaxBytes) throw IngestError(too_large);
   if (format == SourceFormat::Markdown) blank_markdown_link_targets(document.folded.text);
   document.segments = segment(document.folded.text);
   document.sha256 = sha256_hex(bytes);
 
-  document.line_starts_.push_back(0);
-  for (std::size_t at = bytes.find('\n'); at != std::string::npos; at = bytes.find('\n', at + 1)) {
-    document.line_starts_.push_back(at + 1);
-  }
   document.path = std::move(path);
   document.bytes = std::move(bytes);
   document.format = format;
+  document.encoding = encoding.name;
+  document.encoding_confidence = encoding.confidence;
   return document;
 }
 
-Document load_document(const std::filesystem::path& path) {
+Document load_document(const std::filesystem::path& path, const IngestOptions& options) {
   const std::string name = path.string();
   std::error_code error;
   const std::filesystem::file_type type = std::filesystem::status(path, error).type();
@@ -120,7 +143,7 @@ Document load_document(const std::filesystem::path& path) {
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) bytes.append(buffer, count);
   if (std::ferror(file.get()) != 0) throw read_error(name);
-  return make_document(name, std::move(bytes), format_for_path(path));
+  return make_document(name, std::move(bytes), format_for_path(path), options);
 }
 
 }  // namespace figtrail

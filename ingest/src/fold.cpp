@@ -2,10 +2,13 @@
 // folded byte the source bytes it came from.
 #include "figtrail/ingest.hpp"
 
+#include "chars.hpp"
+
 #include <utf8proc.h>
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -118,19 +121,6 @@ bool kept_unfolded(utf8proc_int32_t cp) {
 
 bool is_fullwidth_digit(utf8proc_int32_t cp) { return cp >= 0xFF10 && cp <= 0xFF19; }
 
-// A full-width comma between full-width digits, with exactly three after it
-// (１１１，１１１), groups digits in full-width text; `20，300` with ASCII
-// digits stays two numbers.
-bool groups_fullwidth_digits(std::string_view source, std::size_t comma, std::size_t comma_end) {
-  if (comma < 3 || !is_fullwidth_digit(decode(source, comma - 3).cp)) return false;
-  std::size_t at = comma_end;
-  for (int i = 0; i < 3; ++i) {
-    if (at >= source.size() || !is_fullwidth_digit(decode(source, at).cp)) return false;
-    at += 3;
-  }
-  return at >= source.size() || !is_fullwidth_digit(decode(source, at).cp);
-}
-
 void check_utf8proc(utf8proc_ssize_t result) {
   // Only reachable on a bug: pieces are validated UTF-8.
   if (result < 0) throw std::runtime_error(std::string("utf8proc: ") + utf8proc_errmsg(result));
@@ -175,87 +165,192 @@ utf8proc_int32_t last_code_point(std::string_view text) {
   return decode(text, at - 1).cp;
 }
 
+bool is_fold_space(char32_t cp) { return cp == U' ' || cp == U'\t' || cp == 0x3000; }
+
 // Chinese is written without spaces; tokenized text (`百 分 之 2`, `一百五十
 // 个百分点`) puts them between characters. A run of spaces or tabs (and
 // U+3000 IDEOGRAPHIC SPACE) between a Han character and a Han character or
 // digit, either way round, is dropped from the folded view; the offset map
 // still spans it, so a figure across it maps to all its source bytes.
-std::size_t droppable_space_end(std::string_view source, std::size_t at, std::string_view folded) {
-  std::size_t end = at;
-  while (end < source.size()) {
-    if (source[end] == ' ' || source[end] == '\t') {
-      ++end;
-    } else if (source.substr(end, 3) == "\xE3\x80\x80") {
-      end += 3;
-    } else {
-      break;
-    }
-  }
-  if (end == at || end >= source.size()) return at;
+// Returns the length of the run of spaces at the cursor and whether it is
+// dropped.
+struct SpaceRun {
+  std::size_t length = 0;
+  bool dropped = false;
+};
+SpaceRun space_run(detail::CharStream& chars, std::string_view folded) {
+  std::size_t k = 0;
+  const detail::SourceChar* next = nullptr;
+  while ((next = chars.peek(k)) != nullptr && !next->invalid && is_fold_space(next->cp)) ++k;
+  if (k == 0 || next == nullptr) return {k, false};
   const utf8proc_int32_t before = last_code_point(folded);
-  const utf8proc_int32_t after = decode(source, end).cp;
+  const auto after = static_cast<utf8proc_int32_t>(next->invalid ? 0 : next->cp);
   const bool joins = (is_han(before) && (is_han(after) || is_digit_cp(after))) ||
                      (is_digit_cp(before) && is_han(after));
-  return joins ? end : at;
+  return {k, joins};
 }
+
+// A full-width comma between full-width digits, with exactly three after it
+// (１１１，１１１), groups digits in full-width text; `20，300` with ASCII
+// digits stays two numbers. `previous` is the source character before the
+// comma, `after` the index of the character after it (and its marks).
+bool groups_fullwidth_digits(char32_t previous, detail::CharStream& chars, std::size_t after) {
+  const auto digit_at = [&](std::size_t k) {
+    const detail::SourceChar* c = chars.peek(k);
+    return c != nullptr && !c->invalid && is_fullwidth_digit(static_cast<utf8proc_int32_t>(c->cp));
+  };
+  if (!is_fullwidth_digit(static_cast<utf8proc_int32_t>(previous))) return false;
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!digit_at(after + i)) return false;
+  }
+  return !digit_at(after + 3);
+}
+
+// The characters of a UTF-8 string: each valid sequence, and each byte of an
+// invalid one on its own.
+class Utf8Decoder final : public detail::Decoder {
+ public:
+  Utf8Decoder(std::string_view bytes, std::size_t start, std::vector<std::size_t>* line_starts)
+      : bytes_(bytes), at_(start) {
+    line_starts_ = line_starts;
+  }
+
+ protected:
+  bool produce(std::vector<detail::SourceChar>& out) override {
+    constexpr std::size_t kChunk = 4096;
+    std::size_t count = 0;
+    while (at_ < bytes_.size() && count < kChunk) {
+      const Decoded d = decode(bytes_, at_);
+      detail::SourceChar c;
+      c.begin = static_cast<std::uint32_t>(at_);
+      if (d.length == 0) {
+        c.cp = 0xFFFD;
+        c.invalid = true;
+        at_ += 1;
+      } else {
+        c.cp = static_cast<char32_t>(d.cp);
+        at_ += d.length;
+      }
+      c.end = static_cast<std::uint32_t>(at_);
+      note(c);
+      out.push_back(c);
+      ++count;
+    }
+    return count > 0;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t at_;
+};
 
 }  // namespace
 
-FoldedText fold_utf8(std::string_view source) {
+namespace detail {
+
+void append_utf8(std::string& out, char32_t cp) {
+  utf8proc_uint8_t encoded[4];
+  const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), encoded);
+  out.append(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
+}
+
+Utf8Stats utf8_stats(std::string_view bytes) {
+  Utf8Stats stats;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    if (static_cast<unsigned char>(bytes[at]) < 0x80) {
+      ++at;
+      continue;
+    }
+    const Decoded d = decode(bytes, at);
+    if (d.length == 0) {
+      ++stats.invalid_bytes;
+      ++at;
+    } else {
+      ++stats.multibyte;
+      at += d.length;
+    }
+  }
+  return stats;
+}
+
+std::unique_ptr<Decoder> make_utf8_decoder(std::string_view bytes, std::size_t start,
+                                           std::vector<std::size_t>* line_starts) {
+  return std::make_unique<Utf8Decoder>(bytes, start, line_starts);
+}
+
+FoldedText fold_chars(CharStream& chars, std::size_t text_start, std::size_t size_hint) {
   FoldedText folded;
   std::string& out = folded.text;
-  out.reserve(source.size());
+  out.reserve(size_hint);
   std::vector<utf8proc_int32_t> buffer(64);
-  std::size_t at = 0;
-  if (source.starts_with(kBom)) {
-    folded.map.append(0, {0, kBom.size()});  // maps nowhere, but empty spans still land after it
-    at = kBom.size();
+  std::string piece;  // UTF-8 of the piece being folded
+  if (text_start > 0) {
+    folded.map.append(0, {0, text_start});  // maps nowhere, but empty spans still land after it
   }
-  while (at < source.size()) {
-    if (source[at] == ' ' || source[at] == '\t' || source[at] == '\xE3') {
-      const std::size_t end = droppable_space_end(source, at, out);
-      if (end != at) {
-        at = end;
+  char32_t previous = 0;  // the source character before the cursor (0: none or invalid)
+  // Spaces left in a run that is kept: once one of them is in the folded
+  // text, the others follow a space and are kept too. Checking each would
+  // rescan the run (quadratic in its length).
+  std::size_t kept_spaces = 0;
+  while (const SourceChar* current = chars.peek()) {
+    const SourceChar first = *current;
+    if (!first.invalid && is_fold_space(first.cp) && kept_spaces == 0) {
+      const SpaceRun run = space_run(chars, out);
+      if (run.dropped) {
+        previous = chars.peek(run.length - 1)->cp;
+        chars.advance(run.length);
         continue;
       }
+      kept_spaces = run.length;
     }
-    // ASCII is its own NFKC; only a following non-ASCII mark could combine with it.
-    if (static_cast<unsigned char>(source[at]) < 0x80 &&
-        (at + 1 == source.size() || static_cast<unsigned char>(source[at + 1]) < 0x80)) {
-      out.push_back(source[at]);
-      folded.map.append(1, {at, at + 1});
-      ++at;
-      continue;
-    }
-    const Decoded first = decode(source, at);
-    if (first.length == 0) {
+    if (first.invalid) {
       out.append(kReplacement);
-      folded.map.append(kReplacement.size(), {at, at + 1});
-      ++folded.replaced_bytes;
-      ++at;
+      folded.map.append(kReplacement.size(), {first.begin, first.end});
+      folded.replaced_bytes += first.end - first.begin;
+      previous = 0;
+      chars.advance();
       continue;
     }
-    std::size_t end = at + first.length;
-    while (end < source.size()) {
-      const Decoded next = decode(source, end);
-      if (next.length == 0 || !attaches_backward(next.cp)) break;
-      end += next.length;
+    // The piece: the character and the ones that attach to it.
+    std::size_t count = 1;
+    std::size_t end = first.end;
+    char32_t last = first.cp;
+    while (const SourceChar* next = chars.peek(count)) {
+      // ASCII never attaches: the common case skips the property lookup.
+      if (next->invalid || next->cp < 0x80 || !attaches_backward(static_cast<utf8proc_int32_t>(next->cp))) break;
+      end = next->end;
+      last = next->cp;
+      ++count;
     }
-    const std::string_view piece = source.substr(at, end - at);
     const std::size_t before = out.size();
-    const bool single = end == at + first.length;
-    // A lone character without a decomposition (most CJK) is its own NFKC.
-    if (first.cp == 0xFF0C && groups_fullwidth_digits(source, at, end)) {
+    const auto cp = static_cast<utf8proc_int32_t>(first.cp);
+    if (count == 1 && first.cp < 0x80) {
+      out.push_back(static_cast<char>(first.cp));  // ASCII is its own NFKC
+    } else if (first.cp == 0xFF0C && groups_fullwidth_digits(previous, chars, count)) {
       out.push_back(',');
-    } else if (kept_unfolded(first.cp) || (single && !has_decomposition(first.cp))) {
-      out.append(piece);
+    } else if (kept_unfolded(cp) || (count == 1 && !has_decomposition(cp))) {
+      // A lone character without a decomposition (most CJK) is its own NFKC.
+      for (std::size_t i = 0; i < count; ++i) append_utf8(out, chars.peek(i)->cp);
     } else {
+      piece.clear();
+      for (std::size_t i = 0; i < count; ++i) append_utf8(piece, chars.peek(i)->cp);
       append_nfkc(piece, buffer, out);
     }
-    folded.map.append(out.size() - before, {at, end});
-    at = end;
+    folded.map.append(out.size() - before, {first.begin, end});
+    previous = last;
+    kept_spaces = kept_spaces > count ? kept_spaces - count : 0;
+    chars.advance(count);
   }
   return folded;
+}
+
+}  // namespace detail
+
+FoldedText fold_utf8(std::string_view source) {
+  const std::size_t start = source.starts_with(kBom) ? kBom.size() : 0;
+  Utf8Decoder decoder(source, start, nullptr);
+  return detail::fold_chars(decoder, start, source.size());
 }
 
 }  // namespace figtrail

@@ -391,7 +391,8 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
       if (!total) break;
       r.value = total;
       r.span.end = next.span.end;
-      r.rule += "+" + (next.unit != nullptr ? std::string(next.unit->surface) : std::string("cents"));
+      r.rule += '+';
+      r.rule += next.unit != nullptr ? next.unit->surface : std::string_view("cents");
       next.merged = true;
     }
   }

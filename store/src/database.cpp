@@ -2,14 +2,17 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <map>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -23,6 +26,24 @@ namespace {
 // else's database; user_version numbers the schema below.
 constexpr std::int32_t kApplicationId = 0x46475452;
 constexpr std::int32_t kSchemaVersion = 2;
+
+// How long a statement waits for another connection's lock before failing
+// with "database is locked". Every write here takes the write lock up front
+// (BEGIN IMMEDIATE, or a single autocommit statement), and in WAL mode readers
+// never hold it, so SQLite's busy handler covers every wait in store_document
+// and the run and error rows: a transaction never has to upgrade a read lock,
+// the one case where SQLite fails at once without waiting. Writers hold the
+// lock for one document: milliseconds normally, seconds for the largest
+// document the limits allow (200,000 figures). 30 s outlasts that with room
+// to spare, and a lock held longer (a stuck client) is reported within half
+// a minute.
+//
+// The one exception is switching a new file to WAL mode: SQLite reads the
+// header, then upgrades to an exclusive lock, and fails at once if another
+// process is reading it (two ingests starting together on a new file). That
+// statement alone is retried, with backoff from 1 ms to 64 ms, until 30 s
+// have passed.
+constexpr int kBusyTimeoutMs = 30'000;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE runs (
@@ -81,6 +102,7 @@ CREATE TABLE figures (
 );
 CREATE INDEX figures_document_id ON figures(document_id);
 CREATE INDEX figures_kind ON figures(kind);
+CREATE INDEX figures_sentence_id ON figures(sentence_id);
 CREATE TABLE errors (
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -137,10 +159,13 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 // store_document can re-label it with the document it was storing.
 class SqlFailure : public StoreError {
  public:
-  SqlFailure(const std::string& db_name, std::string detail, int code)
-      : StoreError(db_name + ": " + detail), detail_(std::move(detail)), code_(code) {}
+  SqlFailure(const std::string& db_name, std::string detail, int extended_code)
+      : StoreError(db_name + ": " + detail), detail_(std::move(detail)), code_(extended_code) {}
   [[nodiscard]] const std::string& detail() const { return detail_; }
-  [[nodiscard]] int code() const { return code_; }
+  // The primary result code (SQLITE_BUSY, ...) and the extended one
+  // (SQLITE_READONLY_ROLLBACK, ...).
+  [[nodiscard]] int code() const { return code_ & 0xff; }
+  [[nodiscard]] int extended_code() const { return code_; }
 
  private:
   std::string detail_;
@@ -211,12 +236,30 @@ class Connection {
   // The error SQLite reports for the last call, phrased as what failed.
   [[nodiscard]] SqlFailure failure(std::string_view what) const {
     return {name_, "cannot " + std::string(what) + " (" + sqlite3_errmsg(db_.get()) + ")",
-            sqlite3_errcode(db_.get())};
+            sqlite3_extended_errcode(db_.get())};
   }
 
   void exec(const std::string& sql, std::string_view what) const {
     if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
       throw failure(what);
+    }
+  }
+
+  // exec, retried while it fails with SQLITE_BUSY, which a lock upgrade
+  // returns at once without SQLite's busy handler waiting: sleeps 1 ms,
+  // doubling to 64 ms, and gives up once kBusyTimeoutMs have passed. Only
+  // for a statement that runs outside any transaction and is safe to repeat.
+  void exec_retrying_busy(const std::string& sql, std::string_view what) const {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    auto pause = std::chrono::milliseconds(1);
+    while (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      if ((sqlite3_errcode(db_.get()) & 0xff) != SQLITE_BUSY ||
+          std::chrono::steady_clock::now() + pause > deadline) {
+        throw failure(what);
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(2 * pause, std::chrono::milliseconds(64));
     }
   }
 
@@ -381,14 +424,20 @@ struct Database::Impl {
 
   [[nodiscard]] const std::string& name() const { return connection.name(); }
 
-  // Creates the schema in a new file; refuses files that are not figtrail's
-  // before writing anything to them.
+  // Reads the header, naming what is wrong when it cannot be read.
   Identity identify() {
     try {
       return read_identity(connection);
     } catch (const SqlFailure& failure) {
       // SQLite reads the header on the first statement; a text file fails here.
       if (failure.code() == SQLITE_NOTADB) throw StoreError(name() + ": not a SQLite database");
+      // A writer in rollback-journal mode died mid-transaction; only a
+      // read-write open can roll its journal back.
+      if (failure.extended_code() == SQLITE_READONLY_ROLLBACK) {
+        throw StoreError(name() + ": an interrupted write left " + name() +
+                         "-journal beside it, which only a read-write open (such as an ingest)"
+                         " can roll back");
+      }
       throw;
     }
   }
@@ -400,28 +449,47 @@ struct Database::Impl {
     check_identity(identity);
   }
 
+  // Creates the schema in a new file, or upgrades an older figtrail schema;
+  // refuses files that are not figtrail's before writing anything to them.
+  //
+  // Several processes may open the same new or old file at once: what to do
+  // is decided again under the write lock (BEGIN IMMEDIATE), so exactly one
+  // of them creates or upgrades the schema and the others find it done.
   void ensure_schema() {
     Identity identity = identify();
-    if (identity.blank()) {
+    const auto needs_upgrade = [](const Identity& id) {
+      return id.application_id == kApplicationId && id.user_version == 1;
+    };
+    if (identity.blank() || identity.application_id == kApplicationId) {
+      // WAL before the first write (it is persistent in the file): creating
+      // or upgrading the schema is then a WAL transaction, so a process killed
+      // in the middle leaves no rollback journal behind, which every
+      // read-only open (export, audit, an analyst's client) would trip over.
+      connection.exec_retrying_busy("PRAGMA journal_mode = WAL", "switch to WAL mode");
+    }
+    if (identity.blank() || needs_upgrade(identity)) {
       Transaction transaction(connection);
-      identity = read_identity(connection);  // another process may have created it meanwhile
+      identity = read_identity(connection);  // another process may have done it meanwhile
       if (identity.blank()) {
         connection.exec(kSchema, "create the schema");
         connection.exec("PRAGMA application_id = " + std::to_string(kApplicationId),
                         "set the application id");
         connection.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion),
                         "set the schema version");
-        identity = read_identity(connection);
+      } else if (needs_upgrade(identity)) {
+        connection.exec(kMigrateFrom1, "upgrade the schema from version 1");
       }
-      transaction.commit();
-    }
-    if (identity.application_id == kApplicationId && identity.user_version == 1) {
-      Transaction transaction(connection);
-      connection.exec(kMigrateFrom1, "upgrade the schema from version 1");
-      transaction.commit();
       identity = read_identity(connection);
+      transaction.commit();
     }
     check_identity(identity);
+    // Deleting a document deletes its sentences, and each deleted sentence
+    // is checked against figures.sentence_id: without this index, a scan of
+    // every figure in the database per sentence, under the write lock.
+    // Databases made before it was added to the schema get it here (once;
+    // an index changes no table, so the schema version stays).
+    connection.exec("CREATE INDEX IF NOT EXISTS figures_sentence_id ON figures(sentence_id)",
+                    "index figures by sentence");
   }
 
   void check_identity(const Identity& identity) const {
@@ -679,15 +747,13 @@ Database Database::open(const std::filesystem::path& path, Mode mode) {
     throw StoreError(name + ": cannot open database (" +
                      (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + ")");
   }
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   auto impl = std::make_unique<Impl>(name, std::move(db));
   if (read_only) {
     impl->check_schema();
     return Database(std::move(impl));
   }
-  impl->ensure_schema();
-  // Only now, with the file known to be figtrail's: WAL is persistent in the file.
-  impl->connection.exec("PRAGMA journal_mode = WAL", "switch to WAL mode");
+  impl->ensure_schema();  // also puts the file in WAL mode
   impl->connection.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
   impl->connection.exec("PRAGMA synchronous = NORMAL", "set synchronous mode");
   return Database(std::move(impl));
