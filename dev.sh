@@ -2,6 +2,8 @@
 # figtrail's one entry point for people and CI.
 #   ./dev.sh run    install what is missing, build, ingest corpus/ into figtrail.db, print a summary
 #   ./dev.sh test   install what is missing, build, run the whole test suite (ctest)
+#   ./dev.sh sanitize  build the suite again with clang under ASan+UBSan in build-sanitize/ and run it
+#                   there, with a timed libFuzzer run
 #   ./dev.sh build  install what is missing and build only
 # Works on a fresh Debian 12 machine as root (or with sudo).
 set -euo pipefail
@@ -10,10 +12,14 @@ cd "$(dirname "$0")"
 # Debian 12 packages figtrail builds and tests with.
 PACKAGES=(g++ cmake ninja-build pkg-config libicu-dev libre2-dev libutf8proc-dev libsqlite3-dev
           libssl-dev catch2 libcli11-dev nlohmann-json3-dev libgumbo-dev)
+# And for the sanitizer build of `test`: clang (the /usr/bin/clang++ link),
+# clang-14, and libclang-rt-14-dev (the ASan, UBSan and libFuzzer runtimes).
+SANITIZE_PACKAGES=(clang clang-14 libclang-rt-14-dev)
 
+# install_missing PACKAGE...
 install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -25,9 +31,18 @@ install_missing() {
 }
 
 build() {
-  install_missing
+  install_missing "${PACKAGES[@]}"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DBUILD_TESTING=ON >/dev/null
   cmake --build build
+}
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# built with clang, plus the timed libFuzzer run (README, "Robustness").
+sanitize_build() {
+  install_missing "${SANITIZE_PACKAGES[@]}"
+  CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
+    -DFIGTRAIL_SANITIZE=ON -DFIGTRAIL_FUZZ=ON >/dev/null
+  cmake --build build-sanitize
 }
 
 case "${1:-}" in
@@ -40,11 +55,15 @@ case "${1:-}" in
     build
     ctest --test-dir build --output-on-failure
     ;;
+  sanitize)
+    sanitize_build
+    UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize --output-on-failure
+    ;;
   build)
     build
     ;;
   *)
-    echo "usage: ./dev.sh run|test|build" >&2
+    echo "usage: ./dev.sh run|test|sanitize|build" >&2
     exit 2
     ;;
 esac
