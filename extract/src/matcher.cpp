@@ -371,6 +371,22 @@ struct Matcher::Impl {
       }
       m.unit_before = shorter;
     }
+    // The two ends of a range are of one kind: `12% to $35 billion` and
+    // `5% to 12 GW` are two figures, not a range. Cut after the low end (its
+    // unit stays); the scan goes on from there and finds the high end.
+    if (!empty(m.number_high)) {
+      const UnitWord* low = !empty(m.unit_between) ? lexicon.unit(slice(t, m.unit_between), Position::After)
+                            : !empty(m.unit_before) ? lexicon.unit(slice(t, m.unit_before), Position::Before)
+                                                    : nullptr;
+      const UnitWord* high = !empty(m.unit_before_high) ? lexicon.unit(slice(t, m.unit_before_high), Position::Before)
+                             : !empty(m.unit_after)     ? lexicon.unit(slice(t, m.unit_after), Position::After)
+                                                        : nullptr;
+      if (low != nullptr && high != nullptr && low->kind != high->kind) {
+        m.unit_after = m.unit_between;
+        m.unit_between = m.range_separator = m.unit_before_high = m.number_high = m.magnitude_high = {};
+        m.plus = m.magnitude_after_unit = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+      }
+    }
     // A hyphen glued to a word is no minus sign (Llama-8B); `minus` must
     // stand apart.
     if (!empty(m.sign) && empty(m.unit_before) && !edge_ok(doc, m.sign.begin)) m.sign = {};
