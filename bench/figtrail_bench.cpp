@@ -338,7 +338,6 @@ struct StageReport {
   std::uint64_t bytes = 0;
   std::uint64_t folded_bytes = 0;
   std::uint64_t sentences = 0;
-  std::uint64_t word_boundaries = 0;
   std::uint64_t mentions = 0;
   std::uint64_t figures = 0;
 
@@ -394,7 +393,6 @@ StageReport measure_stages(const Corpus& corpus, std::uint64_t byte_limit, const
         watch.lap(st[kSha].time);
         report.folded_bytes += folded.text.size();
         report.sentences += segments.sentences.size();
-        report.word_boundaries += segments.word_boundaries.size();
 
         // The document the later stages need, from make_document itself.
         watch.restart();
@@ -725,7 +723,6 @@ int main(int argc, char** argv) {
         s["bytes"] = stages->bytes;
         s["folded_bytes"] = stages->folded_bytes;
         s["sentences"] = stages->sentences;
-        s["word_boundaries"] = stages->word_boundaries;
         s["mentions"] = stages->mentions;
         s["figures"] = stages->figures;
         s["matcher_setup_s"] = stages->matcher_setup;

@@ -210,7 +210,7 @@ bool edge_ok(const Document& doc, std::size_t pos) {
   if (is_upper(prev) && is_upper(next) && pos + 1 < t.size() && is_lower(static_cast<unsigned char>(t[pos + 1]))) {
     return true;
   }
-  return doc.segments.is_word_boundary(pos);
+  return is_word_boundary(doc.folded.text, pos);
 }
 
 bool starts_with_any(std::string_view text, std::string_view chars_utf8) {

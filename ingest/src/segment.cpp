@@ -56,25 +56,66 @@ Segmentation segment(std::string_view folded) {
   check(status, "open UTF-8 text");
   // Sentence rules are the same in every locale (they end sentences at 。！？
   // as well as ". "); "en@ss=standard" adds suppressions so "Mr." or "U.S."
-  // do not end one. Word breaks for Han use ICU's CJK dictionary.
+  // do not end one.
   const BreakIteratorPtr sentence_iterator(
       icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));
   check(status, "create sentence break iterator");
-  const BreakIteratorPtr word_iterator(
-      icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
-  check(status, "create word break iterator");
 
   Segmentation result;
   const std::vector<std::size_t> sentence_bounds = boundaries(*sentence_iterator, text.get());
   for (std::size_t i = 1; i < sentence_bounds.size(); ++i) {
     result.sentences.push_back({sentence_bounds[i - 1], sentence_bounds[i]});
   }
-  result.word_boundaries = boundaries(*word_iterator, text.get());
   return result;
 }
 
-bool Segmentation::is_word_boundary(std::size_t folded_offset) const {
-  return std::binary_search(word_boundaries.begin(), word_boundaries.end(), folded_offset);
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// One word break iterator per thread, created once: creating one loads the
+// rules and the dictionaries, far more work than judging one position.
+class WordBreaker {
+ public:
+  WordBreaker() {
+    UErrorCode status = U_ZERO_ERROR;
+    iterator_.reset(icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
+    check(status, "create word break iterator");
+  }
+
+  bool is_boundary(std::string_view window, std::size_t offset) {
+    UErrorCode status = U_ZERO_ERROR;
+    text_.reset(utext_openUTF8(text_.release(), window.data(), static_cast<std::int64_t>(window.size()), &status));
+    check(status, "open UTF-8 text");
+    iterator_->setText(text_.get(), status);
+    check(status, "set break iterator text");
+    return iterator_->isBoundary(static_cast<std::int32_t>(offset)) != 0;
+  }
+
+ private:
+  BreakIteratorPtr iterator_;
+  UTextPtr text_;
+};
+
+}  // namespace
+
+bool is_word_boundary(std::string_view text, std::size_t offset) {
+  if (offset == 0 || offset >= text.size()) return true;
+  if (is_continuation(text[offset])) return false;  // inside a character
+  constexpr std::size_t kReach = 64;
+  // The run of non-space text around the offset, plus the space that ends it
+  // on each side (a space run is one word to ICU).
+  std::size_t begin = offset;
+  while (begin > 0 && offset - begin < kReach && !is_space(text[begin - 1])) --begin;
+  if (begin > 0 && offset - begin < kReach) --begin;
+  while (begin < offset && is_continuation(text[begin])) ++begin;
+  std::size_t end = offset;
+  while (end < text.size() && end - offset < kReach && !is_space(text[end])) ++end;
+  if (end < text.size() && end - offset < kReach) ++end;
+  while (end < text.size() && end > offset && is_continuation(text[end])) --end;
+  thread_local WordBreaker breaker;
+  return breaker.is_boundary(text.substr(begin, end - begin), offset - begin);
 }
 
 FoldedSpan Segmentation::sentence_at(std::size_t folded_offset) const {

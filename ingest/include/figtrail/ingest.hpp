@@ -112,18 +112,24 @@ class Segmentation {
  public:
   // Sentences (ICU sentence BreakIterator) cover the text, in order.
   std::vector<FoldedSpan> sentences;
-  // Every ICU word boundary, sorted ascending; includes 0 and text size.
-  std::vector<std::size_t> word_boundaries;
 
-  [[nodiscard]] bool is_word_boundary(std::size_t folded_offset) const;
   // The sentence holding folded_offset (the last one for the text's end).
   [[nodiscard]] FoldedSpan sentence_at(std::size_t folded_offset) const;
 };
 
-// ICU sentence and word segmentation (dictionary-based for Chinese) over
-// UTF-8. Throws std::runtime_error if ICU cannot create an iterator or the
-// text exceeds 2 GiB.
+// ICU sentence segmentation over UTF-8. Throws std::runtime_error if ICU
+// cannot create an iterator or the text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
+
+// Whether ICU's word break rules (Chinese dictionary for Han) put a boundary
+// at byte `offset` of UTF-8 `text` (0 and text.size() always are). Asked
+// where it matters rather than segmenting whole documents, which costs more
+// than the rest of the pipeline together: ICU judges the run of text around
+// the offset, up to the nearest whitespace and at most 64 bytes each side.
+// Word rules look one or two characters around a position, so the answer is
+// the whole-text segmentation's, except inside an unspaced Han run longer
+// than the window, where the dictionary may choose other words.
+[[nodiscard]] bool is_word_boundary(std::string_view text, std::size_t offset);
 
 // Lowercase hex SHA-256 (OpenSSL libcrypto).
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
