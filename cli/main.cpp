@@ -289,8 +289,9 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
         if (out.error.empty()) {
           try {
             const figtrail::Document& doc = *out.document;
-            const figtrail::StoreOutcome outcome =
-                db.store_document(run, {doc.path, doc.sha256, doc.bytes.size()}, out.figures);
+            const figtrail::StoreOutcome outcome = db.store_document(
+                run, {doc.path, doc.sha256, doc.bytes.size(), doc.encoding, doc.encoding_confidence},
+                out.figures);
             if (outcome == figtrail::StoreOutcome::Unchanged) {  // another ingest stored it meanwhile
               ++summary.documents_unchanged;
               return;

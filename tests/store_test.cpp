@@ -2,6 +2,7 @@
 // refusing foreign files, runs/errors bookkeeping and the audit.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -121,6 +122,193 @@ DocumentRecord report_record(const fs::path& path, const std::string& sha = kRep
 
 std::size_t figure_rows(const fs::path& db_path) {
   return std::stoul(sql_value(db_path, "SELECT count(*) FROM figures"));
+}
+
+// The schema of figtrail 0.1.0 (version 1), before periods and US-dollar values.
+const char* const kSchemaV1 = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  command TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  documents_stored INTEGER,
+  documents_unchanged INTEGER,
+  documents_failed INTEGER,
+  figures_stored INTEGER
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id)
+);
+CREATE TABLE sentences (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  UNIQUE (document_id, text)
+);
+CREATE TABLE figures (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
+  text TEXT NOT NULL,
+  byte_start INTEGER NOT NULL,
+  byte_end INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sentence_id INTEGER REFERENCES sentences(id),
+  value REAL,
+  low REAL,
+  high REAL,
+  value_exact TEXT,
+  low_exact TEXT,
+  high_exact TEXT,
+  unit TEXT NOT NULL,
+  qualifier TEXT,
+  per TEXT,
+  rule TEXT NOT NULL,
+  CHECK (byte_start <= byte_end)
+);
+CREATE INDEX figures_document_id ON figures(document_id);
+CREATE INDEX figures_kind ON figures(kind);
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE VIEW figures_view AS
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+       f.kind, f.text, f.byte_start, f.byte_end, f.line,
+       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
+       f.unit, f.qualifier, f.per, f.rule, s.text AS sentence
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN sentences s ON s.id = f.sentence_id;
+)sql";
+
+// Version 2 (figtrail 0.2.0 before issue 4's encodings were stored): version
+// 1 with periods and US-dollar values.
+const char* const kSchemaV2 = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  command TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  documents_stored INTEGER,
+  documents_unchanged INTEGER,
+  documents_failed INTEGER,
+  figures_stored INTEGER
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  ingested_at TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id)
+);
+CREATE TABLE sentences (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  UNIQUE (document_id, text)
+);
+CREATE TABLE figures (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
+  text TEXT NOT NULL,
+  byte_start INTEGER NOT NULL,
+  byte_end INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sentence_id INTEGER REFERENCES sentences(id),
+  value REAL,
+  low REAL,
+  high REAL,
+  value_exact TEXT,
+  low_exact TEXT,
+  high_exact TEXT,
+  unit TEXT NOT NULL,
+  qualifier TEXT,
+  per TEXT,
+  rule TEXT NOT NULL,
+  period TEXT,
+  projection INTEGER NOT NULL DEFAULT 0,
+  value_usd REAL,
+  low_usd REAL,
+  high_usd REAL,
+  fx_rate REAL,
+  fx_year INTEGER,
+  CHECK (byte_start <= byte_end)
+);
+CREATE INDEX figures_document_id ON figures(document_id);
+CREATE INDEX figures_kind ON figures(kind);
+CREATE INDEX figures_sentence_id ON figures(sentence_id);
+CREATE TABLE errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE VIEW figures_view AS
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+       f.kind, f.text, f.byte_start, f.byte_end, f.line,
+       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
+       f.unit, f.qualifier, f.per, f.period, f.projection,
+       f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year,
+       f.rule, s.text AS sentence
+FROM figures f
+JOIN documents d ON d.id = f.document_id
+LEFT JOIN sentences s ON s.id = f.sentence_id;
+PRAGMA application_id = 1179079762;
+PRAGMA user_version = 2;
+)sql";
+
+// Makes a database file from SQL, as an older figtrail left it.
+void make_database(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  INFO((error != nullptr ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// A database this figtrail creates, for comparing schemas.
+fs::path new_database(const TempDir& dir) {
+  const fs::path path = dir / "new.db";
+  if (!fs::exists(path)) Database::open(path);
+  return path;
+}
+
+// Every table's and view's columns, in order ("documents: id INTEGER, ..."),
+// and the indexes: what an upgrade must make equal to a new database.
+std::vector<std::string> schema_of(const fs::path& db_path) {
+  std::vector<std::string> schema;
+  for (const auto& object : sql_rows(db_path,
+                                     "SELECT type, name FROM sqlite_schema"
+                                     " WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")) {
+    std::string line = object[0] + " " + object[1] + ":";
+    if (object[0] != "index") {
+      for (const auto& column :
+           sql_rows(db_path, "SELECT name, type FROM pragma_table_info('" + object[1] + "')")) {
+        line += " " + column[0] + " " + column[1] + ",";
+      }
+    }
+    schema.push_back(line);
+  }
+  return schema;
 }
 
 }  // namespace
@@ -287,7 +475,7 @@ TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
                         std::vector<Figure>{money()});
     }
     CHECK(sql_value(db_path, "PRAGMA application_id") == std::to_string(0x46475452));
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "2");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
     CHECK(sql_value(db_path, "PRAGMA journal_mode") == "wal");
     auto reopened = Database::open(db_path);
     CHECK(reopened.document_count() == 1);
@@ -295,77 +483,10 @@ TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
   }
 
   SECTION("a version 1 database is upgraded in place and keeps its figures") {
-    // The schema of figtrail 0.1.0, before periods and US-dollar values.
-    const char* v1_schema = R"sql(
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY,
-  started_at TEXT NOT NULL,
-  finished_at TEXT,
-  command TEXT NOT NULL,
-  pipeline_version TEXT NOT NULL,
-  documents_stored INTEGER,
-  documents_unchanged INTEGER,
-  documents_failed INTEGER,
-  figures_stored INTEGER
-);
-CREATE TABLE documents (
-  id INTEGER PRIMARY KEY,
-  path TEXT NOT NULL UNIQUE,
-  sha256 TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  ingested_at TEXT NOT NULL,
-  pipeline_version TEXT NOT NULL,
-  run_id INTEGER REFERENCES runs(id)
-);
-CREATE TABLE sentences (
-  id INTEGER PRIMARY KEY,
-  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  text TEXT NOT NULL,
-  UNIQUE (document_id, text)
-);
-CREATE TABLE figures (
-  id INTEGER PRIMARY KEY,
-  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
-  text TEXT NOT NULL,
-  byte_start INTEGER NOT NULL,
-  byte_end INTEGER NOT NULL,
-  line INTEGER NOT NULL,
-  sentence_id INTEGER REFERENCES sentences(id),
-  value REAL,
-  low REAL,
-  high REAL,
-  value_exact TEXT,
-  low_exact TEXT,
-  high_exact TEXT,
-  unit TEXT NOT NULL,
-  qualifier TEXT,
-  per TEXT,
-  rule TEXT NOT NULL,
-  CHECK (byte_start <= byte_end)
-);
-CREATE INDEX figures_document_id ON figures(document_id);
-CREATE INDEX figures_kind ON figures(kind);
-CREATE TABLE errors (
-  id INTEGER PRIMARY KEY,
-  run_id INTEGER NOT NULL REFERENCES runs(id),
-  path TEXT NOT NULL,
-  message TEXT NOT NULL,
-  at TEXT NOT NULL
-);
-CREATE VIEW figures_view AS
-SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
-       f.kind, f.text, f.byte_start, f.byte_end, f.line,
-       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
-       f.unit, f.qualifier, f.per, f.rule, s.text AS sentence
-FROM figures f
-JOIN documents d ON d.id = f.document_id
-LEFT JOIN sentences s ON s.id = f.sentence_id;
-)sql";
     const fs::path db_path = dir / "v1.db";
     sqlite3* old = nullptr;
     REQUIRE(sqlite3_open(db_path.c_str(), &old) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(old, v1_schema, nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(old, kSchemaV1, nullptr, nullptr, nullptr) == SQLITE_OK);
     REQUIRE(sqlite3_exec(old,
                          "PRAGMA application_id = 1179079762; PRAGMA user_version = 1;"
                          "INSERT INTO documents VALUES (1, 'a.txt', 'ab', 2, 't', 'figtrail-0.1.0', NULL);"
@@ -374,13 +495,16 @@ LEFT JOIN sentences s ON s.id = f.sentence_id;
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(old);
     auto db = Database::open(db_path);
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "2");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
     const auto figures = db.figures();
     REQUIRE(figures.size() == 1);
     CHECK(figures[0].figure.text == "5%");
     CHECK(figures[0].figure.period.empty());
     CHECK_FALSE(figures[0].figure.value_usd.has_value());
-    CHECK(sql_value(db_path, "SELECT count(*) FROM figures_view WHERE period IS NULL") == "1");
+    CHECK(figures[0].document_encoding.empty());
+    CHECK(sql_value(db_path, "SELECT count(*) FROM figures_view WHERE period IS NULL"
+                             " AND document_encoding IS NULL") == "1");
+    CHECK(schema_of(db_path) == schema_of(new_database(dir)));
   }
 
   SECTION("a text file is not a SQLite database, and stays as it was") {
@@ -412,6 +536,104 @@ LEFT JOIN sentences s ON s.id = f.sentence_id;
     const fs::path path = dir / "missing-dir" / "figtrail.db";
     CHECK_THROWS_WITH(Database::open(path),
                       path.string() + ": cannot open database (unable to open database file)");
+  }
+}
+
+TEST_CASE("schema version 3: the encoding each document was read in", "[store]") {
+  TempDir dir;
+  const fs::path report = dir / "report.txt";
+  // A version 2 database with one document and its figure.
+  const std::string v2_rows =
+      "INSERT INTO runs (id, started_at, command, pipeline_version) VALUES (1, 't', 'c', '" +
+      std::string(kPipelineVersion) + "');"
+      "INSERT INTO documents VALUES (1, '" + report.string() + "', '" + kReportSha + "', " +
+      std::to_string(kReport.size()) + ", 't', '" + kPipelineVersion + "', 1);"
+      "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, value,"
+      " value_exact, unit, rule) VALUES (1, 'percent', '5%', 0, 2, 1, 5, '5', '%', 'r');";
+
+  SECTION("a new database has the columns, and the view shows the encoding") {
+    const std::vector<std::string> schema = schema_of(new_database(dir));
+    CHECK(std::find(schema.begin(), schema.end(),
+                    "table documents: id INTEGER, path TEXT, sha256 TEXT, size INTEGER,"
+                    " ingested_at TEXT, pipeline_version TEXT, run_id INTEGER, encoding TEXT,"
+                    " encoding_confidence INTEGER,") != schema.end());
+    CHECK(sql_value(new_database(dir), "SELECT count(*) FROM pragma_table_info('figures_view')"
+                                      " WHERE name = 'document_encoding'") == "1");
+  }
+
+  SECTION("a GB18030 document keeps its encoding and confidence") {
+    const fs::path db_path = dir / "figtrail.db";
+    auto db = Database::open(db_path);
+    const auto run = db.begin_run("test");
+    DocumentRecord record = report_record(report);
+    record.encoding = "GB18030";
+    record.encoding_confidence = 87;
+    REQUIRE(db.store_document(run, record, std::vector<Figure>{money()}) == StoreOutcome::Stored);
+    DocumentRecord plain = report_record(dir / "plain.txt");
+    REQUIRE(db.store_document(run, plain, std::vector<Figure>{money()}) == StoreOutcome::Stored);
+
+    CHECK(sql_rows(db_path, "SELECT path, encoding, encoding_confidence FROM documents ORDER BY path") ==
+          std::vector<std::vector<std::string>>{{(dir / "plain.txt").string(), "UTF-8", "100"},
+                                                {report.string(), "GB18030", "87"}});
+    const auto stored = db.figures();
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[0].document_encoding == "UTF-8");
+    CHECK(stored[1].document_encoding == "GB18030");
+    CHECK(sql_value(db_path, "SELECT document_encoding FROM figures_view WHERE document_path = '" +
+                                 report.string() + "'") == "GB18030");
+    CHECK(db.is_current(report.string(), kReportSha));
+  }
+
+  SECTION("a version 2 database is upgraded: NULL encodings, re-extracted on the next ingest") {
+    const fs::path db_path = dir / "v2.db";
+    make_database(db_path, kSchemaV2 + v2_rows);
+    auto db = Database::open(db_path);
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
+    CHECK(schema_of(db_path) == schema_of(new_database(dir)));
+    CHECK(sql_value(db_path, "SELECT encoding IS NULL AND encoding_confidence IS NULL FROM documents") == "1");
+    const auto old = db.figures();
+    REQUIRE(old.size() == 1);
+    CHECK(old[0].figure.text == "5%");
+    CHECK(old[0].document_encoding.empty());
+
+    // Same path, SHA-256 and pipeline version, but no encoding recorded.
+    CHECK_FALSE(db.is_current(report.string(), kReportSha));
+    const std::vector<Figure> figures{money(), percent_range()};
+    CHECK(db.store_document(db.begin_run("test"), report_record(report), figures) == StoreOutcome::Replaced);
+    CHECK(sql_value(db_path, "SELECT encoding || ' ' || encoding_confidence FROM documents") == "UTF-8 100");
+    CHECK(db.figures().size() == 2);
+    CHECK(db.is_current(report.string(), kReportSha));
+    CHECK(db.store_document(db.begin_run("test"), report_record(report), figures) == StoreOutcome::Unchanged);
+  }
+
+  SECTION("a version 2 database opened read-only is read as it is, not upgraded") {
+    const fs::path db_path = dir / "v2.db";
+    make_database(db_path, kSchemaV2 + v2_rows);
+    const auto db = Database::open(db_path, Database::Mode::ReadOnly);
+    const auto figures = db.figures();
+    REQUIRE(figures.size() == 1);
+    CHECK(figures[0].document_encoding.empty());
+    CHECK_FALSE(db.is_current(report.string(), kReportSha));
+    CHECK(db.audit().documents_checked == 1);
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "2");
+  }
+
+  SECTION("a version 1 database opened read-only is refused, untouched") {
+    const fs::path db_path = dir / "v1.db";
+    make_database(db_path, std::string(kSchemaV1) + "PRAGMA application_id = 1179079762; PRAGMA user_version = 1;");
+    const std::string before = read_bytes(db_path);
+    CHECK_THROWS_WITH(Database::open(db_path, Database::Mode::ReadOnly),
+                      db_path.string() +
+                          ": unsupported figtrail schema version 1 (this figtrail reads versions 2 to 3;"
+                          " an ingest into it upgrades it)");
+    CHECK(read_bytes(db_path) == before);
+  }
+
+  SECTION("a newer schema is refused") {
+    const fs::path db_path = dir / "v4.db";
+    make_database(db_path, kSchemaV2 + std::string("PRAGMA user_version = 4;"));
+    CHECK_THROWS_WITH(Database::open(db_path),
+                      db_path.string() + ": unsupported figtrail schema version 4 (this figtrail reads version 3)");
   }
 }
 

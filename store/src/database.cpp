@@ -12,6 +12,8 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -25,7 +27,10 @@ namespace {
 // Marks a SQLite file as figtrail's ("FGTR"), so we never write into someone
 // else's database; user_version numbers the schema below.
 constexpr std::int32_t kApplicationId = 0x46475452;
-constexpr std::int32_t kSchemaVersion = 2;
+constexpr std::int32_t kSchemaVersion = 3;
+// The oldest version export and audit read without upgrading (a read-only
+// open never writes): version 2 lacks only the documents' encoding.
+constexpr std::int32_t kMinReadOnlyVersion = 2;
 
 // How long a statement waits for another connection's lock before failing
 // with "database is locked". Every write here takes the write lock up front
@@ -64,7 +69,9 @@ CREATE TABLE documents (
   size INTEGER NOT NULL,
   ingested_at TEXT NOT NULL,
   pipeline_version TEXT NOT NULL,
-  run_id INTEGER REFERENCES runs(id)
+  run_id INTEGER REFERENCES runs(id),
+  encoding TEXT,
+  encoding_confidence INTEGER
 );
 CREATE TABLE sentences (
   id INTEGER PRIMARY KEY,
@@ -110,8 +117,14 @@ CREATE TABLE errors (
   message TEXT NOT NULL,
   at TEXT NOT NULL
 );
+)sql";
+
+// The view over the tables above, created with them and re-created after
+// every upgrade (its columns follow the tables').
+constexpr const char* kFiguresView = R"sql(
 CREATE VIEW figures_view AS
-SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
+SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256,
+       d.encoding AS document_encoding, f.document_id,
        f.kind, f.text, f.byte_start, f.byte_end, f.line,
        f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
        f.unit, f.qualifier, f.per, f.period, f.projection,
@@ -122,9 +135,14 @@ JOIN documents d ON d.id = f.document_id
 LEFT JOIN sentences s ON s.id = f.sentence_id;
 )sql";
 
-// From schema version 1: the period and US-dollar columns. Documents keep
-// their figures until re-ingested (a new pipeline version re-extracts them).
-constexpr const char* kMigrateFrom1 = R"sql(
+// Upgrades, kMigrations[v - 1] from version v to v + 1, run in order in one
+// transaction; then the view is re-created and user_version set. Columns
+// added here come last in their table, as in kSchema, so an upgraded
+// database has the same columns in the same order as a new one.
+constexpr std::array<const char*, kSchemaVersion - 1> kMigrations{
+    // 1 → 2: the period and US-dollar columns. Documents keep their figures
+    // until re-ingested (a new pipeline version re-extracts them).
+    R"sql(
 ALTER TABLE figures ADD COLUMN period TEXT;
 ALTER TABLE figures ADD COLUMN projection INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE figures ADD COLUMN value_usd REAL;
@@ -132,19 +150,18 @@ ALTER TABLE figures ADD COLUMN low_usd REAL;
 ALTER TABLE figures ADD COLUMN high_usd REAL;
 ALTER TABLE figures ADD COLUMN fx_rate REAL;
 ALTER TABLE figures ADD COLUMN fx_year INTEGER;
-DROP VIEW figures_view;
-CREATE VIEW figures_view AS
-SELECT f.id, d.path AS document_path, d.sha256 AS document_sha256, f.document_id,
-       f.kind, f.text, f.byte_start, f.byte_end, f.line,
-       f.value, f.low, f.high, f.value_exact, f.low_exact, f.high_exact,
-       f.unit, f.qualifier, f.per, f.period, f.projection,
-       f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year,
-       f.rule, s.text AS sentence
-FROM figures f
-JOIN documents d ON d.id = f.document_id
-LEFT JOIN sentences s ON s.id = f.sentence_id;
-PRAGMA user_version = 2;
-)sql";
+)sql",
+    // 2 → 3: the encoding each document was read in. Existing rows get NULL:
+    // version 2 was written both by figtrail builds that read every file as
+    // UTF-8 and by builds that detected the encoding, under the same pipeline
+    // version, so a row cannot tell which. is_current treats NULL as not
+    // current, so the next ingest re-extracts such a document and records
+    // its encoding.
+    R"sql(
+ALTER TABLE documents ADD COLUMN encoding TEXT;
+ALTER TABLE documents ADD COLUMN encoding_confidence INTEGER;
+)sql",
+};
 
 struct CloseDb {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -419,6 +436,7 @@ Identity read_identity(Connection& connection) {
 
 struct Database::Impl {
   Connection connection;
+  std::int64_t schema_version = kSchemaVersion;  // of the file, once checked
 
   Impl(std::string name, DbHandle db) : connection(std::move(name), std::move(db)) {}
 
@@ -446,7 +464,7 @@ struct Database::Impl {
   void check_schema() {
     const Identity identity = identify();
     if (identity.blank()) throw StoreError(name() + ": not a figtrail database (it is empty)");
-    check_identity(identity);
+    check_identity(identity, kMinReadOnlyVersion);
   }
 
   // Creates the schema in a new file, or upgrades an older figtrail schema;
@@ -458,7 +476,8 @@ struct Database::Impl {
   void ensure_schema() {
     Identity identity = identify();
     const auto needs_upgrade = [](const Identity& id) {
-      return id.application_id == kApplicationId && id.user_version == 1;
+      return id.application_id == kApplicationId && id.user_version >= 1 &&
+             id.user_version < kSchemaVersion;
     };
     if (identity.blank() || identity.application_id == kApplicationId) {
       // WAL before the first write (it is persistent in the file): creating
@@ -472,17 +491,25 @@ struct Database::Impl {
       identity = read_identity(connection);  // another process may have done it meanwhile
       if (identity.blank()) {
         connection.exec(kSchema, "create the schema");
+        connection.exec(kFiguresView, "create the figures view");
         connection.exec("PRAGMA application_id = " + std::to_string(kApplicationId),
                         "set the application id");
         connection.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion),
                         "set the schema version");
       } else if (needs_upgrade(identity)) {
-        connection.exec(kMigrateFrom1, "upgrade the schema from version 1");
+        for (auto version = identity.user_version; version < kSchemaVersion; ++version) {
+          connection.exec(kMigrations.at(static_cast<std::size_t>(version - 1)),
+                          "upgrade the schema from version " + std::to_string(version));
+        }
+        connection.exec("DROP VIEW IF EXISTS figures_view", "drop the old figures view");
+        connection.exec(kFiguresView, "create the figures view");
+        connection.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion),
+                        "set the schema version");
       }
       identity = read_identity(connection);
       transaction.commit();
     }
-    check_identity(identity);
+    check_identity(identity, kSchemaVersion);
     // Deleting a document deletes its sentences, and each deleted sentence
     // is checked against figures.sentence_id: without this index, a scan of
     // every figure in the database per sentence, under the write lock.
@@ -492,30 +519,47 @@ struct Database::Impl {
                     "index figures by sentence");
   }
 
-  void check_identity(const Identity& identity) const {
+  // Accepts schema versions from `oldest` to kSchemaVersion, and remembers
+  // which one this is.
+  void check_identity(const Identity& identity, std::int64_t oldest) {
     if (identity.application_id != kApplicationId) {
       throw StoreError(name() + ": not a figtrail database (application_id " +
                        hex32(identity.application_id) + ", figtrail's is " +
                        hex32(kApplicationId) + ")");
     }
-    if (identity.user_version != kSchemaVersion) {
+    if (identity.user_version < oldest || identity.user_version > kSchemaVersion) {
+      const std::string reads = oldest == kSchemaVersion
+                                    ? "version " + std::to_string(kSchemaVersion)
+                                    : "versions " + std::to_string(oldest) + " to " +
+                                          std::to_string(kSchemaVersion);
+      const bool upgradable = identity.user_version >= 1 && identity.user_version < kSchemaVersion;
       throw StoreError(name() + ": unsupported figtrail schema version " +
-                       std::to_string(identity.user_version) + " (this figtrail reads version " +
-                       std::to_string(kSchemaVersion) + ")");
+                       std::to_string(identity.user_version) + " (this figtrail reads " + reads +
+                       (upgradable ? "; an ingest into it upgrades it" : "") + ")");
     }
+    schema_version = identity.user_version;
   }
 
   StoreOutcome store(std::int64_t run_id, const DocumentRecord& document,
                      std::span<const Figure> figures) {
     Transaction transaction(connection);
+    const StoreOutcome outcome = store_in_transaction(run_id, document, figures);
+    if (outcome != StoreOutcome::Unchanged) transaction.commit();
+    return outcome;
+  }
+
+  StoreOutcome store_in_transaction(std::int64_t run_id, const DocumentRecord& document,
+                                    std::span<const Figure> figures) {
     std::optional<std::int64_t> old_id;
     {
       Query find = connection.query(
-          "SELECT id, sha256, pipeline_version FROM documents WHERE path = ?1",
+          "SELECT id, sha256, pipeline_version, encoding IS NOT NULL FROM documents"
+          " WHERE path = ?1",
           "look up the document");
       find.bind_text(1, document.path);
       if (find.step()) {
-        if (find.text(1) == document.sha256 && find.text(2) == kPipelineVersion) {
+        if (find.text(1) == document.sha256 && find.text(2) == kPipelineVersion &&
+            find.integer(3) != 0) {
           return StoreOutcome::Unchanged;
         }
         old_id = find.integer(0);
@@ -529,8 +573,8 @@ struct Database::Impl {
     }
     connection
         .query(
-            "INSERT INTO documents (path, sha256, size, ingested_at, pipeline_version, run_id)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO documents (path, sha256, size, ingested_at, pipeline_version, run_id,"
+            " encoding, encoding_confidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             "insert the document")
         .bind_text(1, document.path)
         .bind_text(2, document.sha256)
@@ -538,6 +582,8 @@ struct Database::Impl {
         .bind_text(4, utc_now())
         .bind_text(5, kPipelineVersion)
         .bind_int(6, run_id)
+        .bind_text(7, document.encoding)
+        .bind_int(8, document.encoding_confidence)
         .step();
     const std::int64_t document_id = sqlite3_last_insert_rowid(connection.get());
 
@@ -560,7 +606,6 @@ struct Database::Impl {
       }
       insert_figure(document_id, sentence_id, figure);
     }
-    transaction.commit();
     return old_id ? StoreOutcome::Replaced : StoreOutcome::Stored;
   }
 
@@ -633,22 +678,25 @@ struct Database::Impl {
   }
 
   std::vector<StoredFigure> read_figures(std::optional<Kind> kind) {
-    Query rows = connection.query(
-        "SELECT f.id, d.path, d.sha256, f.kind, f.text, f.byte_start, f.byte_end, f.line,"
-        " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per, f.rule,"
-        " f.period, f.projection, f.value_usd, f.low_usd, f.high_usd, f.fx_rate, f.fx_year"
+    // Version 2 has no encoding column (a read-only open does not upgrade).
+    const std::string sql =
+        std::string("SELECT f.id, d.path, d.sha256, f.kind, f.text, f.byte_start, f.byte_end, f.line,"
+                    " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per,"
+                    " f.rule, f.period, f.projection, f.value_usd, f.low_usd, f.high_usd, f.fx_rate,"
+                    " f.fx_year, ") +
+        (schema_version >= 3 ? "d.encoding" : "NULL") +
         " FROM figures f JOIN documents d ON d.id = f.document_id"
         " LEFT JOIN sentences s ON s.id = f.sentence_id"
         " WHERE ?1 IS NULL OR f.kind = ?1"
-        " ORDER BY d.path, f.byte_start, f.byte_end, f.id",
-        "read figures");
+        " ORDER BY d.path, f.byte_start, f.byte_end, f.id";
+    Query rows = connection.query(sql, "read figures");
     if (kind) {
       rows.bind_text(1, to_string(*kind));
     }
     std::vector<StoredFigure> result;
     while (rows.step()) {
       const std::int64_t id = rows.integer(0);
-      StoredFigure stored{rows.text(1), rows.text(2), {}};
+      StoredFigure stored{rows.text(1), rows.text(2), rows.text(23), {}};
       Figure& figure = stored.figure;
       const auto figure_kind = kind_from_string(rows.text(3));
       const auto qualifier = qualifier_from_string(rows.text(13));  // NULL reads as ""
@@ -791,8 +839,10 @@ void Database::finish_run(std::int64_t run_id, const RunSummary& summary) {
 }
 
 bool Database::is_current(std::string_view path, std::string_view sha256) const {
+  if (impl_->schema_version < 3) return false;  // read-only, version 2: no encoding recorded
   Query query = impl_->connection.query(
-      "SELECT 1 FROM documents WHERE path = ?1 AND sha256 = ?2 AND pipeline_version = ?3",
+      "SELECT 1 FROM documents WHERE path = ?1 AND sha256 = ?2 AND pipeline_version = ?3"
+      " AND encoding IS NOT NULL",
       "look up the document");
   query.bind_text(1, path).bind_text(2, sha256).bind_text(3, kPipelineVersion);
   return query.step();

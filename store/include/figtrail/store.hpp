@@ -34,6 +34,10 @@ struct DocumentRecord {
   std::string path;  // as given by the user
   std::string sha256;
   std::uint64_t size = 0;
+  // The encoding the bytes were read in and how sure its detection was,
+  // 0-100 (Document::encoding, Document::encoding_confidence).
+  std::string encoding = "UTF-8";
+  int encoding_confidence = 100;
 };
 
 enum class StoreOutcome {
@@ -49,10 +53,13 @@ struct RunSummary {
   std::int64_t figures_stored = 0;
 };
 
-// A figure as read back from the database, with its document.
+// A figure as read back from the database, with its document. The figure's
+// text and sentence are the original bytes, in document_encoding.
 struct StoredFigure {
   std::string document_path;
   std::string document_sha256;
+  // Empty when not recorded (a document stored under schema version 2).
+  std::string document_encoding;
   Figure figure;
 };
 
@@ -85,7 +92,8 @@ class Database {
   void finish_run(std::int64_t run_id, const RunSummary& summary);
 
   // True when a document with this path, SHA-256 and the current pipeline
-  // version is stored already (so the caller can skip extraction).
+  // version is stored already, with its encoding recorded (so the caller can
+  // skip extraction).
   [[nodiscard]] bool is_current(std::string_view path, std::string_view sha256) const;
 
   // Stores one document and its figures in one transaction, replacing any
