@@ -135,3 +135,34 @@ TEST_CASE("long runs stay linear and end", "[extract][slow]") {
   for (int i = 0; i < 100'000; ++i) wan += "万";
   CHECK(find(wan + "美元").mentions.empty());
 }
+
+TEST_CASE("a repeated mention has the same parts every time", "[extract]") {
+  // The matcher remembers the parts of recent matches; a repeat, in another
+  // document or another matcher, must read as the first did.
+  const std::string block = "约350亿美元, over $2.5T, 26–30%, 一个, ten GPUs, 5 m. 5 mx, up to 3 GW.\n";
+  const Found once = find(block);
+  REQUIRE(once.mentions.size() >= 7);
+  const Found thrice = find(block + block + block);
+  REQUIRE(thrice.mentions.size() == 3 * once.mentions.size());
+  const figtrail::Matcher other;
+  for (const Found* found : {&thrice, &once}) {
+    const std::vector<Mention> again = other.find(found->doc);
+    REQUIRE(again.size() == found->mentions.size());
+    for (std::size_t i = 0; i < again.size(); ++i) CHECK(found->part(again[i].span) == found->part(found->mentions[i].span));
+  }
+  for (std::size_t i = 0; i < thrice.mentions.size(); ++i) {
+    const Mention& first = once.mentions[i % once.mentions.size()];
+    const Mention& repeat = thrice.mentions[i];
+    const std::size_t shift = (i / once.mentions.size()) * block.size();
+    INFO(once.part(first.span));
+    CHECK(repeat.span.begin == first.span.begin + shift);
+    CHECK(repeat.span.end == first.span.end + shift);
+    CHECK(thrice.part(repeat.number) == once.part(first.number));
+    CHECK(thrice.part(repeat.unit_before) == once.part(first.unit_before));
+    CHECK(thrice.part(repeat.unit_after) == once.part(first.unit_after));
+    CHECK(thrice.part(repeat.magnitude) == once.part(first.magnitude));
+    CHECK(thrice.part(repeat.qualifier_before) == once.part(first.qualifier_before));
+    CHECK(thrice.part(repeat.number_high) == once.part(first.number_high));
+    CHECK(thrice.part(repeat.counted_noun) == once.part(first.counted_noun));
+  }
+}

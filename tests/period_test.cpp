@@ -381,3 +381,27 @@ TEST_CASE("print every corpus figure with its period", "[.][debug]") {
     }
   }
 }
+
+TEST_CASE("a cue across the scan's chunk boundaries is found", "[period]") {
+  // Cues are scanned in chunks of 4 KiB: put each cue across the first
+  // boundaries at every byte offset.
+  struct Case {
+    std::string sentence, figure, label;
+  };
+  const std::vector<Case> cases{
+      {"Revenue in the second half of 2025 was $5B.", "$5B", "2025H2"},
+      {"2025年下半年营收为30亿元。", "30亿元", "2025H2"},
+      {"FY2026 Q2 sales hit $7B.", "$7B", "FY2026Q2"},
+  };
+  for (const Case& c : cases) {
+    for (const std::size_t boundary : {std::size_t{4096}, std::size_t{8192}}) {
+      for (std::size_t lead = boundary - c.sentence.size(); lead <= boundary + 1; ++lead) {
+        std::string filler;
+        while (filler.size() + 6 < lead) filler += "Note. ";
+        filler.resize(lead, ' ');
+        INFO(c.sentence << " after " << lead << " bytes");
+        CHECK(label_at(filler + c.sentence, c.figure) == c.label);
+      }
+    }
+  }
+}

@@ -4,10 +4,13 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <atomic>
+#include <cctype>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "figtrail/extract.hpp"
@@ -331,6 +334,70 @@ FoldedSpan counted_noun_after(const Document& doc, std::size_t number_begin, std
   return {};
 }
 
+bool is_regex_word_byte(unsigned char c) { return is_ascii_alnum(c) || c == '_'; }
+
+using Groups = std::array<re2::StringPiece, kGroupCount>;
+
+// The parts of recent matches, per thread. RE2's submatch pass costs
+// microseconds per match while a text repeats the same short matches
+// (一, 2025年, 两个, ten) all through; a match's parts depend only on its
+// bytes and, through the pattern's `\b`, on whether the bytes around it are
+// word characters, which the key holds.
+class SubmatchCache {
+ public:
+  static constexpr std::size_t kMaxMatchBytes = 64;  // offsets fit a byte
+  static constexpr std::size_t kMaxEntries = 1 << 14;
+
+  // Fills `groups` from the cache; false when the match is not there.
+  bool find(std::uint64_t matcher, std::string_view text, std::size_t begin, std::size_t size, Groups& groups) {
+    if (matcher != matcher_) {
+      entries_.clear();
+      matcher_ = matcher;
+    }
+    make_key(text, begin, size);
+    const auto it = entries_.find(key_);
+    if (it == entries_.end()) return false;
+    for (std::size_t g = 0; g < kGroupCount; ++g) {
+      const auto [from, to] = it->second[g];
+      groups[g] = from == kAbsent ? re2::StringPiece() : re2::StringPiece(text.data() + begin + from, to - from);
+    }
+    return true;
+  }
+
+  // Remembers the groups of the match `find` was last asked for.
+  void store(std::string_view text, std::size_t begin, const Groups& groups) {
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    Offsets offsets;
+    for (std::size_t g = 0; g < kGroupCount; ++g) {
+      const re2::StringPiece& piece = groups[g];
+      if (piece.data() == nullptr) {
+        offsets[g] = {kAbsent, kAbsent};
+      } else {
+        const auto from = static_cast<std::size_t>(piece.data() - text.data()) - begin;
+        offsets[g] = {static_cast<std::uint8_t>(from), static_cast<std::uint8_t>(from + piece.size())};
+      }
+    }
+    entries_.emplace(key_, offsets);
+  }
+
+ private:
+  static constexpr std::uint8_t kAbsent = 0xFF;
+  using Offsets = std::array<std::pair<std::uint8_t, std::uint8_t>, kGroupCount>;
+
+  void make_key(std::string_view text, std::size_t begin, std::size_t size) {
+    key_.assign(text.substr(begin, size));
+    const std::size_t end = begin + size;
+    key_ += begin > 0 && is_regex_word_byte(static_cast<unsigned char>(text[begin - 1])) ? 'w' : ' ';
+    key_ += end < text.size() && is_regex_word_byte(static_cast<unsigned char>(text[end])) ? 'w' : ' ';
+  }
+
+  std::uint64_t matcher_ = 0;
+  std::string key_;
+  std::unordered_map<std::string, Offsets> entries_;
+};
+
+std::atomic<std::uint64_t> next_matcher_id{1};
+
 }  // namespace
 
 struct Matcher::Impl {
@@ -338,8 +405,24 @@ struct Matcher::Impl {
   std::string pattern;
   RE2 mention;
   RE2 url{"(?i:https?://|www\\.)[^\\s<>\"'，。、）)\\]]+"};
+  // Tells this matcher's cached submatches from another's.
+  const std::uint64_t id = next_matcher_id++;
 
   Impl(const Lexicon& lx, std::string p) : lexicon(lx), pattern(std::move(p)), mention(pattern) {}
+
+  // The groups of the match text[begin, begin + size), found by the first
+  // pass; false if the pattern does not match it again.
+  bool submatch(const std::string& text, std::size_t begin, std::size_t size, Groups& groups) const {
+    const re2::StringPiece input(text);
+    if (size > SubmatchCache::kMaxMatchBytes) {
+      return mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount);
+    }
+    thread_local SubmatchCache cache;
+    if (cache.find(id, text, begin, size, groups)) return true;
+    if (!mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount)) return false;
+    cache.store(text, begin, groups);
+    return true;
+  }
 
   // Applies the boundary and lexicon checks to a raw match; false drops it.
   bool validate(const Document& doc, Mention& m) const {
@@ -555,7 +638,7 @@ std::vector<Mention> Matcher::find(const Document& document, std::size_t max_men
   };
 
   std::vector<Mention> mentions;
-  std::array<re2::StringPiece, kGroupCount> groups;
+  Groups groups;
   std::size_t pos = 0;
   while (pos < text.size() && impl_->mention.Match(input, pos, text.size(), RE2::UNANCHORED, groups.data(), 1)) {
     // Finding where a match ends needs only RE2's DFA; its parts need the
@@ -567,8 +650,7 @@ std::vector<Mention> Matcher::find(const Document& document, std::size_t max_men
     if (bare_number) {
       for (std::size_t g = 1; g < kGroupCount; ++g) groups[g] = re2::StringPiece();
       groups[kNumber] = groups[0];
-    } else if (!impl_->mention.Match(input, match_begin, match_begin + matched.size(), RE2::ANCHOR_BOTH,
-                                     groups.data(), kGroupCount)) {
+    } else if (!impl_->submatch(text, match_begin, matched.size(), groups)) {
       throw std::logic_error("figtrail: the mention pattern matched once but not twice");
     }
     auto span_of = [&](int g) -> FoldedSpan {
