@@ -15,13 +15,21 @@ bool has_ascii_letter(std::string_view word) {
 
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
+bool equals_ascii_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
 namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Lexicon surfaces match their text exactly, or ignoring ASCII case and
 // whitespace when they hold ASCII letters (`more  than`, `C $`).
@@ -29,14 +37,25 @@ std::string comparable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+    if (!is_blank(c)) out.push_back(ascii_lower(c));
   }
-  return ascii_lower(out);
+  return out;
 }
 
+// comparable(surface) == comparable(text), without building either: this
+// runs for every row of a table, for every mention.
 bool same_surface(std::string_view surface, std::string_view text) {
   if (!has_ascii_letter(surface)) return surface == text;
-  return comparable(surface) == comparable(text);
+  std::size_t i = 0;
+  std::size_t j = 0;
+  for (;;) {
+    while (i < surface.size() && is_blank(surface[i])) ++i;
+    while (j < text.size() && is_blank(text[j])) ++j;
+    if (i == surface.size() || j == text.size()) return i == surface.size() && j == text.size();
+    if (ascii_lower(surface[i]) != ascii_lower(text[j])) return false;
+    ++i;
+    ++j;
+  }
 }
 
 }  // namespace

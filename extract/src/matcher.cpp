@@ -237,7 +237,7 @@ FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<Surfa
     const std::size_t n = w.text.size();
     if (pos + n > text.size() || n <= best.end - best.begin) continue;
     const std::string_view here = text.substr(pos, n);
-    const bool same = w.fold_case ? ascii_lower(here) == ascii_lower(w.text) : here == w.text;
+    const bool same = w.fold_case ? equals_ascii_ci(here, w.text) : here == w.text;
     if (same && edge_ok(doc, pos + n)) best = {pos, pos + n};
   }
   return best;
@@ -319,8 +319,10 @@ FoldedSpan counted_noun_after(const Document& doc, std::size_t number_begin, std
     }
     if (end == at || !edge_ok(doc, end)) return {};
     const std::string_view word = t.substr(at, end - at);
-    const std::string lower = ascii_lower(word);
-    if (std::find(lx.count_stopwords.begin(), lx.count_stopwords.end(), lower) != lx.count_stopwords.end()) return {};
+    if (std::any_of(lx.count_stopwords.begin(), lx.count_stopwords.end(),
+                    [&](std::string_view stopword) { return equals_ascii_ci(stopword, word); })) {
+      return {};
+    }
     if (lx.unit(word, Position::After) != nullptr) return {};  // a unit, not a counted thing
     const std::string_view stem = word.back() == 's' ? word.substr(0, word.size() - 1) : word;
     const bool acronym = stem.size() >= 2 && stem.size() <= 6 &&
@@ -407,6 +409,10 @@ struct Matcher::Impl {
   RE2 url{"(?i:https?://|www\\.)[^\\s<>\"'，。、）)\\]]+"};
   // Tells this matcher's cached submatches from another's.
   const std::uint64_t id = next_matcher_id++;
+  // Unit words written after a number, and per nouns, for word_at.
+  const std::vector<Surface> units_after =
+      surfaces(lexicon.units, [](const UnitWord& u) { return u.position == Position::After; });
+  const std::vector<Surface> per_nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
 
   Impl(const Lexicon& lx, std::string p) : lexicon(lx), pattern(std::move(p)), mention(pattern) {}
 
@@ -430,11 +436,12 @@ struct Matcher::Impl {
     if (!number_ok(t, slice(t, m.number), m.number.begin, lexicon)) return false;
     // `half` and `quarter` are numbers only before a magnitude (`half
     // million`); `the quarter to $254 million` is no range.
-    const std::string number_lower = ascii_lower(slice(t, m.number));
-    if ((number_lower.ends_with("half") || number_lower.ends_with("quarter") || number_lower.ends_with("quarters")) &&
-        empty(m.magnitude)) {
-      return false;
-    }
+    const std::string_view number_text = slice(t, m.number);
+    const auto ends_with = [&](std::string_view word) {
+      return number_text.size() >= word.size() &&
+             equals_ascii_ci(number_text.substr(number_text.size() - word.size()), word);
+    };
+    if ((ends_with("half") || ends_with("quarter") || ends_with("quarters")) && empty(m.magnitude)) return false;
 
     // Left edge: shed a glued qualifier or currency word (`turnover 5%`
     // reads `over`), then require the number itself to start cleanly.
@@ -499,9 +506,7 @@ struct Matcher::Impl {
     // The magnitude to look at is the last one: a range's high end's.
     FoldedSpan& last_magnitude = empty(m.number_high) ? m.magnitude : m.magnitude_high;
     if (!empty(last_magnitude)) {
-      const std::vector<Surface> words = surfaces(lexicon.units, [](const UnitWord& u) {
-        return u.position == Position::After;
-      });
+      const std::vector<Surface>& words = units_after;
       const std::size_t reach = std::max(last_magnitude.end, m.unit_after.end);
       if (const FoldedSpan word = word_at(doc, last_magnitude.begin, words); !empty(word) && word.end >= reach) {
         m.unit_after = word;
@@ -513,8 +518,7 @@ struct Matcher::Impl {
       }
     }
     if (!empty(m.per_magnitude) && empty(m.per_noun) && !edge_ok(doc, m.per_magnitude.end)) {
-      const std::vector<Surface> nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
-      if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, nouns); !empty(word)) {
+      if (const FoldedSpan word = word_at(doc, m.per_magnitude.begin, per_nouns); !empty(word)) {
         m.per_noun = word;
         m.per_magnitude = m.qualifier_after = {};
       }
@@ -557,10 +561,7 @@ struct Matcher::Impl {
     // (一百千瓦 is 100 kW, not 1100 W).
     if (empty(m.number_high) && empty(m.magnitude) && m.number.end - m.number.begin >= 6 &&
         static_cast<unsigned char>(t[m.number.begin]) >= 0x80) {
-      const std::vector<Surface> words = surfaces(lexicon.units, [](const UnitWord& u) {
-        return u.position == Position::After;
-      });
-      const FoldedSpan word = word_at(doc, m.number.end - 3, words);
+      const FoldedSpan word = word_at(doc, m.number.end - 3, units_after);
       if (!empty(word) && word.end > m.number.end && word.end >= m.unit_after.end) {
         m.number.end -= 3;
         m.unit_after = word;

@@ -45,7 +45,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <memory>
@@ -245,6 +247,7 @@ struct Card {
 };
 
 struct Analysis {
+  std::uint64_t id = 0;  // unique per analysis, for caches keyed by it
   std::string_view text;
   std::vector<Cue> cues;  // sorted, non-overlapping
   std::vector<Region> sources;
@@ -592,7 +595,9 @@ std::optional<int> main_year(const Analysis& a) {
 }
 
 std::unique_ptr<Analysis> analyze(const Document& document) {
+  static std::atomic<std::uint64_t> next_id{1};
   auto a = std::make_unique<Analysis>();
+  a->id = next_id++;
   a->text = document.folded.text;
   const std::string_view text = a->text;
   a->line_starts.push_back(0);
@@ -792,6 +797,12 @@ class Window {
   };
 
   [[nodiscard]] std::size_t separator_at(std::size_t pos) const {
+    static const std::array<bool, 256> kFirstBytes = [] {
+      std::array<bool, 256> first{};
+      for (std::string_view s : kSeparators) first[static_cast<unsigned char>(s.front())] = true;
+      return first;
+    }();
+    if (!kFirstBytes[static_cast<unsigned char>(a_.text[pos])]) return 0;  // most bytes: no compare
     const std::string_view rest = a_.text.substr(pos, end_ - pos);
     for (std::string_view s : kSeparators) {
       if (!rest.starts_with(s)) continue;
@@ -992,8 +1003,22 @@ Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSp
     }
   }
   while (begin < figure.begin && is_continuation(a.text[begin])) ++begin;
-  const Window window(a, begin, std::max(end, figure.end));
-  return window.resolve(figure.begin, figure.end);
+  end = std::max(end, figure.end);
+  // Figures of one sentence mostly share their window: build its clause
+  // structure once.
+  struct LastWindow {
+    std::uint64_t analysis = 0;
+    std::size_t begin = 0, end = 0;
+    std::optional<Window> window;
+  };
+  thread_local LastWindow last;
+  if (!last.window || last.analysis != a.id || last.begin != begin || last.end != end) {
+    last.window.emplace(a, begin, end);
+    last.analysis = a.id;
+    last.begin = begin;
+    last.end = end;
+  }
+  return last.window->resolve(figure.begin, figure.end);
 }
 
 // The card that ends a line (nothing but an `i` marker after its citation).

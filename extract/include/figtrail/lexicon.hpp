@@ -121,5 +121,8 @@ struct Lexicon {
 
 // Lowercases ASCII letters only (the lexicon's case folding).
 [[nodiscard]] std::string ascii_lower(std::string_view text);
+[[nodiscard]] constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+// Equal ignoring ASCII case, without allocating.
+[[nodiscard]] bool equals_ascii_ci(std::string_view a, std::string_view b);
 
 }  // namespace figtrail
