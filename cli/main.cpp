@@ -74,6 +74,57 @@ json number_json(const figtrail::Decimal& d) {
 
 json optional_text(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
+// points past U+10FFFF).
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      length = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      length = 3;
+      if (b == 0xE0) low = 0xA0;
+      if (b == 0xED) high = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      length = 4;
+      if (b == 0xF0) low = 0x90;
+      if (b == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if (c < low || c > high) return false;
+      low = 0x80;
+      high = 0xBF;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// Stored text (a figure's or a sentence's original bytes) as UTF-8, for JSON
+// and CSV: decoded from the document's encoding (empty: not recorded, read
+// as UTF-8) exactly as extract decodes a span, each undecodable byte becoming
+// U+FFFD. The Document only carries the bytes and the encoding to
+// source_utf8, the one decoder extract uses too.
+std::string utf8_of(const std::string& bytes, const std::string& encoding) {
+  if ((encoding.empty() || encoding == "UTF-8") && is_utf8(bytes)) return bytes;
+  figtrail::Document carrier;
+  carrier.bytes = bytes;
+  if (!encoding.empty()) carrier.encoding = encoding;
+  return carrier.source_utf8({0, bytes.size()});
+}
+
 json figure_json(std::string_view doc, const figtrail::Figure& f) {
   json j;
   j["doc"] = doc;
@@ -227,9 +278,11 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
         out.path = inputs.files[i];
         load(out.path, options.read.limits, options.read.ingest, out);
         if (out.document) extract(fx, options.read.limits, out);
-        if (out.document && out.document->encoding != "UTF-8") {
+        if (out.document) {
           // extract prints UTF-8: the span's bytes in the document's encoding, converted.
-          for (figtrail::Figure& f : out.figures) f.text = out.document->source_utf8(f.source);
+          for (figtrail::Figure& f : out.figures) {
+            if (out.document->encoding != "UTF-8" || !is_utf8(f.text)) f.text = out.document->source_utf8(f.source);
+          }
         }
         out.document.reset();  // only the figures travel on
         return out;
@@ -344,7 +397,12 @@ int run_export(const std::string& db_path, const std::string& format, const std:
     return kExitInputFailed;
   }
   const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
-  const auto figures = db.figures(kind);
+  auto figures = db.figures(kind);
+  // Stored text is the original bytes (audit checks them); output is UTF-8.
+  for (figtrail::StoredFigure& s : figures) {
+    s.figure.text = utf8_of(s.figure.text, s.document_encoding);
+    s.figure.sentence = utf8_of(s.figure.sentence, s.document_encoding);
+  }
   if (format == "csv") {
     std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,"
                  "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence\r\n";

@@ -1,0 +1,356 @@
+// `figtrail export` end to end, for documents that are not UTF-8: the
+// database keeps every figure's original bytes (so `audit` proves them
+// against the file), and export prints them converted to UTF-8, in JSON Lines
+// and CSV alike. The real binary (FIGTRAIL_BINARY) runs as a child process in
+// a fresh temporary directory. Also the line-length limit, which is checked
+// on the raw bytes before decoding.
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unicode/ucnv.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) FAIL("cannot read " << path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) FAIL("cannot write " << path);
+}
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+  long peak_rss_kib = 0;  // the child's, from wait4
+};
+
+// A fresh directory; figtrail runs in it with stdin from /dev/null, its
+// stdout and stderr captured in files beside it.
+class Sandbox {
+ public:
+  Sandbox() {
+    std::random_device random;
+    root_ = fs::temp_directory_path() / ("figtrail-export-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(random()));
+    fs::create_directories(root_ / "work");
+  }
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+  ~Sandbox() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+
+  [[nodiscard]] fs::path operator/(const std::string& relative) const { return root_ / "work" / relative; }
+  void write(const std::string& relative, const std::string& bytes) const { write_bytes(*this / relative, bytes); }
+
+  Result run(const std::vector<std::string>& args) {
+    const std::string n = std::to_string(++runs_);
+    const fs::path out_path = root_ / ("stdout-" + n);
+    const fs::path err_path = root_ / ("stderr-" + n);
+    const std::string cwd = (root_ / "work").string();
+    std::vector<std::string> strings{FIGTRAIL_BINARY};
+    strings.insert(strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    const pid_t pid = ::fork();
+    if (pid < 0) FAIL("fork failed");
+    if (pid == 0) {
+      const int in = ::open("/dev/null", O_RDONLY);
+      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (in < 0 || out < 0 || err < 0) ::_exit(125);
+      if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
+      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+      ::execv(FIGTRAIL_BINARY, argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    rusage usage{};
+    pid_t waited = 0;
+    do {
+      waited = ::wait4(pid, &status, 0, &usage);
+    } while (waited < 0 && errno == EINTR);
+    if (waited != pid) FAIL("wait4 failed");
+    if (!WIFEXITED(status)) FAIL("figtrail did not exit normally (wait status " << status << ")");
+    Result result;
+    result.status = WEXITSTATUS(status);
+    if (result.status >= 125) FAIL("could not start " << FIGTRAIL_BINARY << " (status " << result.status << ")");
+    result.out = read_bytes(out_path);
+    result.err = read_bytes(err_path);
+    result.peak_rss_kib = usage.ru_maxrss;
+    return result;
+  }
+
+ private:
+  fs::path root_;
+  int runs_ = 0;
+};
+
+// `utf8` in `charset` (ICU converter names), checked to convert back.
+std::string encode(const char* charset, std::string_view utf8) {
+  const auto convert = [](const char* to, const char* from, std::string_view text) {
+    UErrorCode status = U_ZERO_ERROR;
+    std::string out(text.size() * 4 + 16, '\0');
+    const int32_t length = ucnv_convert(to, from, out.data(), static_cast<int32_t>(out.size()), text.data(),
+                                        static_cast<int32_t>(text.size()), &status);
+    REQUIRE(U_SUCCESS(status));
+    out.resize(static_cast<std::size_t>(length));
+    return out;
+  };
+  std::string out = convert(charset, "UTF-8", utf8);
+  REQUIRE(convert("UTF-8", charset, out) == utf8);
+  return out;
+}
+
+// Whether ICU reads `text` as UTF-8 without an invalid sequence.
+bool is_utf8(std::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* converter = ucnv_open("UTF-8", &status);
+  REQUIRE(U_SUCCESS(status));
+  ucnv_setToUCallBack(converter, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  std::u16string out(text.size() + 1, u'\0');
+  ucnv_toUChars(converter, out.data(), static_cast<int32_t>(out.size()), text.data(),
+                static_cast<int32_t>(text.size()), &status);
+  ucnv_close(converter);
+  return U_SUCCESS(status);
+}
+
+std::vector<json> jsonl(const std::string& out) {
+  std::vector<json> result;
+  std::size_t start = 0;
+  while (start < out.size()) {
+    std::size_t end = out.find('\n', start);
+    REQUIRE(end != std::string::npos);
+    result.push_back(json::parse(out.substr(start, end - start)));
+    start = end + 1;
+  }
+  return result;
+}
+
+// RFC 4180: CRLF record ends, quoted fields with "" for a quote.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+      ++i;
+    } else {
+      field += c;
+    }
+  }
+  REQUIRE(row.empty());
+  REQUIRE(field.empty());
+  return rows;
+}
+
+// One row per query result, NULL as "NULL"; TEXT read as its bytes.
+std::vector<std::vector<std::string>> sql_rows(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  std::vector<std::vector<std::string>> rows;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = static_cast<const char*>(sqlite3_column_blob(stmt, i));
+      row.emplace_back(text == nullptr ? std::string("NULL")
+                                       : std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))));
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+// Over 128 non-ASCII bytes in every encoding, so that detection is sure.
+const std::string kSimplified =
+    "2024年全球人工智能芯片市场规模达到350亿美元，同比增长42%。Revenue from data center GPUs grew "
+    "strongly in Q3, while 中国市场份额下降至12.5%。分析师预计，到2030年市场规模将超过1500亿美元，"
+    "年均复合增长率约为30%。公司第三季度营收为181亿美元，净利润同比增长206%。\n";
+const std::string kTraditional =
+    "2024年全球人工智慧晶片市場規模達到350億美元，同比增長42%。Revenue from data center GPUs grew "
+    "strongly in Q3, while 台灣市場份額下降至12.5%。分析師預計，到2030年市場規模將超過1500億美元，"
+    "年均複合增長率約為30%。公司第三季度營收為181億美元，淨利潤同比增長206%。\n";
+
+struct Input {
+  std::string file;
+  std::string encoding;  // as stored
+  std::string bytes;
+  std::string money;     // the 350亿美元 figure, UTF-8
+  std::string sentence;  // its sentence, UTF-8
+  std::string charset;   // ICU name, to encode a text as the file does
+};
+
+}  // namespace
+
+TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit proves the original bytes",
+          "[export][encodings]") {
+  const std::string simplified_sentence = "2024年全球人工智能芯片市场规模达到350亿美元，同比增长42%。";
+  const std::string traditional_sentence = "2024年全球人工智慧晶片市場規模達到350億美元，同比增長42%。";
+  const std::vector<Input> inputs{
+      {"gb18030.txt", "GB18030", encode("GB18030", kSimplified), "350亿美元", simplified_sentence, "GB18030"},
+      {"big5.txt", "Big5", encode("Big5", kTraditional), "350億美元", traditional_sentence, "Big5"},
+      {"utf16le.txt", "UTF-16LE", "\xFF\xFE" + encode("UTF-16LE", kSimplified), "350亿美元", simplified_sentence,
+       "UTF-16LE"},
+      {"utf16be.txt", "UTF-16BE", "\xFE\xFF" + encode("UTF-16BE", kSimplified), "350亿美元", simplified_sentence,
+       "UTF-16BE"},
+      {"utf8.txt", "UTF-8", kSimplified, "350亿美元", simplified_sentence, "UTF-8"},
+  };
+  Sandbox box;
+  std::vector<std::string> ingest{"ingest", "--db", "t.db", "--quiet"};
+  std::map<std::string, const Input*> by_file;
+  for (const Input& input : inputs) {
+    box.write(input.file, input.bytes);
+    ingest.push_back(input.file);
+    by_file[input.file] = &input;
+  }
+  const Result ingested = box.run(ingest);
+  INFO(ingested.out << ingested.err);
+  REQUIRE(ingested.status == 0);
+
+  // The database: each document's encoding; the figure's original bytes.
+  for (const Input& input : inputs) {
+    INFO(input.file);
+    const auto rows = sql_rows(box / "t.db",
+                               "SELECT d.encoding, d.encoding_confidence >= 60, f.text FROM documents d"
+                               " JOIN figures f ON f.document_id = d.id"
+                               " WHERE d.path = '" + input.file + "' AND f.kind = 'money' ORDER BY f.byte_start");
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows[0] == std::vector<std::string>{input.encoding, "1", encode(input.charset.c_str(), input.money)});
+  }
+
+  // extract prints the same UTF-8 text for every figure.
+  std::map<std::pair<std::string, std::size_t>, std::string> extracted;
+  std::vector<std::string> extract_args{"extract"};
+  for (const Input& input : inputs) extract_args.push_back(input.file);
+  const Result extract = box.run(extract_args);
+  REQUIRE(extract.status == 0);
+  for (const json& j : jsonl(extract.out)) {
+    extracted[{j.at("doc").get<std::string>(), j.at("byte_start").get<std::size_t>()}] = j.at("text");
+  }
+
+  SECTION("JSON Lines") {
+    const Result r = box.run({"export", "--db", "t.db"});
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(is_utf8(r.out));
+    const std::vector<json> figures = jsonl(r.out);
+    CHECK(figures.size() == extracted.size());
+    std::map<std::string, int> money_found;
+    for (const json& f : figures) {
+      const std::string doc = f.at("doc");
+      const Input& input = *by_file.at(doc);
+      const std::string text = f.at("text");
+      const auto start = f.at("byte_start").get<std::size_t>();
+      const auto end = f.at("byte_end").get<std::size_t>();
+      INFO(doc << " " << f.dump());
+      CHECK(text.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD
+      CHECK(extracted[{doc, start}] == text);
+      // The span is the text's bytes in the file's own encoding.
+      CHECK(input.bytes.substr(start, end - start) == encode(input.charset.c_str(), text));
+      if (text == input.money) {
+        ++money_found[doc];
+        CHECK(f.at("sentence") == input.sentence);
+      }
+    }
+    for (const Input& input : inputs) CHECK(money_found[input.file] == 1);
+  }
+
+  SECTION("CSV") {
+    const Result r = box.run({"export", "--db", "t.db", "--format", "csv"});
+    REQUIRE(r.status == 0);
+    CHECK(is_utf8(r.out));
+    const auto rows = parse_csv(r.out);
+    REQUIRE(rows.size() == extracted.size() + 1);
+    std::map<std::string, int> money_found;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      REQUIRE(row.size() == rows[0].size());
+      // document, sha256, kind, text, ..., byte_start (17), byte_end, line, rule, sentence
+      INFO(row[0] << " " << row[3]);
+      CHECK(extracted[{row[0], std::stoul(row[17])}] == row[3]);
+      if (row[3] == by_file.at(row[0])->money) {
+        ++money_found[row[0]];
+        CHECK(row.back() == by_file.at(row[0])->sentence);
+      }
+    }
+    for (const Input& input : inputs) CHECK(money_found[input.file] == 1);
+  }
+
+  SECTION("audit proves the stored original bytes") {
+    const Result r = box.run({"audit", "--db", "t.db"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "audit: 5 documents, " + std::to_string(extracted.size()) + " figures checked, 0 mismatches\n");
+  }
+}
+
+TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too", "[export]") {
+  Sandbox box;
+  box.write("notes.txt", "Margins rose 5% in 2024 \xFF\xFE after a bad year.\n");
+  REQUIRE(box.run({"ingest", "--db", "t.db", "notes.txt"}).status == 0);
+  const std::string sentence = "Margins rose 5% in 2024 \xEF\xBF\xBD\xEF\xBF\xBD after a bad year.";
+
+  const Result csv = box.run({"export", "--db", "t.db", "--format", "csv"});
+  REQUIRE(csv.status == 0);
+  CHECK(is_utf8(csv.out));
+  const auto rows = parse_csv(csv.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1][3] == "5%");
+  CHECK(rows[1].back() == sentence);
+
+  const Result jsonl_out = box.run({"export", "--db", "t.db"});
+  REQUIRE(jsonl_out.status == 0);
+  const std::vector<json> figures = jsonl(jsonl_out.out);
+  REQUIRE(figures.size() == 1);
+  CHECK(figures[0].at("sentence") == sentence);
+}
