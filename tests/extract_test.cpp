@@ -166,3 +166,48 @@ TEST_CASE("a repeated mention has the same parts every time", "[extract]") {
     CHECK(thrice.part(repeat.counted_noun) == once.part(first.counted_noun));
   }
 }
+
+TEST_CASE("mentions that differ only in digits are read each on its own terms", "[extract]") {
+  // Parts of recent matches are remembered with their digits written alike
+  // where the pattern cannot tell them apart; the `1` of `per 1 million` it
+  // can. Each piece, read first by a fresh matcher, must read the same after
+  // the others.
+  const std::vector<std::string> pieces{"$2 per 2 million tokens", "$2 per 1 million tokens",
+                                        "$35 billion",             "$72.5 billion",
+                                        "2025年",                  "10 GW to 12 GW",
+                                        "1,234 GPUs",              "9,876 GPUs"};
+  std::string all;
+  std::vector<std::vector<std::string>> expected;
+  for (const std::string& piece : pieces) {
+    const figtrail::Matcher fresh;
+    const figtrail::Document doc = figtrail::make_document("t.txt", piece, figtrail::SourceFormat::PlainText);
+    std::vector<std::string> parts;
+    for (const Mention& m : fresh.find(doc)) {
+      for (const figtrail::FoldedSpan span : {m.span, m.number, m.magnitude, m.unit_before, m.unit_after,
+                                              m.per_magnitude, m.per_noun, m.number_high, m.counted_noun}) {
+        parts.emplace_back(figtrail::slice(doc.folded.text, span));
+      }
+    }
+    expected.push_back(parts);
+    all += piece + "\n";
+  }
+  const Found found = find(all + all);
+  std::size_t next = 0;
+  std::size_t line_begin = 0;
+  for (std::size_t round = 0; round < 2; ++round) {
+    for (std::size_t p = 0; p < pieces.size(); ++p) {
+      INFO(pieces[p]);
+      const std::size_t line_end = line_begin + pieces[p].size();
+      std::vector<std::string> parts;
+      for (; next < found.mentions.size() && found.mentions[next].span.begin < line_end; ++next) {
+        const Mention& m = found.mentions[next];
+        for (const figtrail::FoldedSpan span : {m.span, m.number, m.magnitude, m.unit_before, m.unit_after,
+                                                m.per_magnitude, m.per_noun, m.number_high, m.counted_noun}) {
+          parts.push_back(found.part(span));
+        }
+      }
+      CHECK(parts == expected[p]);
+      line_begin = line_end + 1;
+    }
+  }
+}

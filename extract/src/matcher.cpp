@@ -340,21 +340,60 @@ bool is_regex_word_byte(unsigned char c) { return is_ascii_alnum(c) || c == '_';
 
 using Groups = std::array<re2::StringPiece, kGroupCount>;
 
+// How a match's digits may be written in a cache key: the pattern treats
+// every digit of a `[0-9]` class alike, so `$35 billion` and `$72 billion`
+// have the same parts; a digit the pattern also names literally (the `1` of
+// `per 1 million`) keeps its own identity. Derived from the pattern itself.
+using DigitKeys = std::array<char, 10>;
+
+DigitKeys digit_keys(std::string_view pattern) {
+  DigitKeys keys{};
+  for (std::size_t d = 0; d < 10; ++d) keys[d] = static_cast<char>('0' + d);
+  std::string rest(pattern);
+  for (const std::string_view uniform : {"[0-9]", "{1,3}", "{3}"}) {
+    for (std::size_t at = rest.find(uniform); at != std::string::npos; at = rest.find(uniform, at)) {
+      rest.erase(at, uniform.size());
+    }
+  }
+  std::array<bool, 10> literal{};
+  for (const char c : rest) {
+    if (c >= '0' && c <= '9') literal[static_cast<std::size_t>(c - '0')] = true;
+  }
+  // Any other use of a digit (a range such as [1-5], a count {2}) may tell
+  // digits apart: then every digit is literal.
+  if (rest.find('-') != std::string::npos) {
+    for (std::size_t i = 0; i + 2 < rest.size(); ++i) {
+      if (rest[i + 1] == '-' && rest[i] >= '0' && rest[i] <= '9') return keys;
+    }
+  }
+  char canonical = 0;
+  for (std::size_t d = 0; d < 10; ++d) {
+    if (literal[d]) continue;
+    if (canonical == 0) canonical = static_cast<char>('0' + d);
+    keys[d] = canonical;
+  }
+  return keys;
+}
+
 // The parts of recent matches, per thread. RE2's submatch pass costs
 // microseconds per match while a text repeats the same short matches
 // (一, 2025年, 两个, ten) all through; a match's parts depend only on its
-// bytes and, through the pattern's `\b`, on whether the bytes around it are
-// word characters, which the key holds.
+// bytes (digits as digit_keys writes them) and, through the pattern's `\b`,
+// on whether the bytes around it are word characters, which the key holds.
 class SubmatchCache {
  public:
+
   static constexpr std::size_t kMaxMatchBytes = 64;  // offsets fit a byte
   static constexpr std::size_t kMaxEntries = 1 << 14;
 
   // Fills `groups` from the cache; false when the match is not there.
-  bool find(std::uint64_t matcher, std::string_view text, std::size_t begin, std::size_t size, Groups& groups) {
+  // `matcher` tells one matcher's entries from another's.
+  bool find(std::uint64_t matcher, const DigitKeys& digits, std::string_view text, std::size_t begin,
+            std::size_t size, Groups& groups) {
     if (matcher != matcher_) {
       entries_.clear();
       matcher_ = matcher;
+      digits_ = digits;
     }
     make_key(text, begin, size);
     const auto it = entries_.find(key_);
@@ -388,11 +427,15 @@ class SubmatchCache {
 
   void make_key(std::string_view text, std::size_t begin, std::size_t size) {
     key_.assign(text.substr(begin, size));
+    for (char& c : key_) {
+      if (c >= '0' && c <= '9') c = digits_[static_cast<std::size_t>(c - '0')];
+    }
     const std::size_t end = begin + size;
     key_ += begin > 0 && is_regex_word_byte(static_cast<unsigned char>(text[begin - 1])) ? 'w' : ' ';
     key_ += end < text.size() && is_regex_word_byte(static_cast<unsigned char>(text[end])) ? 'w' : ' ';
   }
 
+  DigitKeys digits_{};
   std::uint64_t matcher_ = 0;
   std::string key_;
   std::unordered_map<std::string, Offsets> entries_;
@@ -409,6 +452,7 @@ struct Matcher::Impl {
   RE2 url{"(?i:https?://|www\\.)[^\\s<>\"'，。、）)\\]]+"};
   // Tells this matcher's cached submatches from another's.
   const std::uint64_t id = next_matcher_id++;
+  const DigitKeys digits = digit_keys(pattern);
   // Unit words written after a number, and per nouns, for word_at.
   const std::vector<Surface> units_after =
       surfaces(lexicon.units, [](const UnitWord& u) { return u.position == Position::After; });
@@ -424,7 +468,7 @@ struct Matcher::Impl {
       return mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount);
     }
     thread_local SubmatchCache cache;
-    if (cache.find(id, text, begin, size, groups)) return true;
+    if (cache.find(id, digits, text, begin, size, groups)) return true;
     if (!mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount)) return false;
     cache.store(text, begin, groups);
     return true;
