@@ -382,9 +382,9 @@ TEST_CASE("print every corpus figure with its period", "[.][debug]") {
   }
 }
 
-TEST_CASE("a cue across the scan's chunk boundaries is found", "[period]") {
-  // Cues are scanned in chunks of 4 KiB: put each cue across the first
-  // boundaries at every byte offset.
+TEST_CASE("a cue is found wherever it stands in a long text", "[period]") {
+  // Cues are found by one scan for any rule, then the rules that match
+  // there; put each cue after text of every length around 4 and 8 KiB.
   struct Case {
     std::string sentence, figure, label;
   };
@@ -404,4 +404,16 @@ TEST_CASE("a cue across the scan's chunk boundaries is found", "[period]") {
       }
     }
   }
+}
+
+TEST_CASE("a cue rule reads the text before its match", "[period]") {
+  // `\bFY` needs a word boundary: after a letter FY2026 is no fiscal year,
+  // and the year inside it is read instead.
+  CHECK(label_at("FY2026 revenue was $5B.", "$5B") == "FY2026");
+  CHECK(label_at("XFY2026 revenue was $5B.", "$5B") == "2026");
+  // A target reads as one cue, not as the year inside it.
+  const auto target = period_at("到2033年市场规模将达到8430亿美元。", "8430亿美元");
+  REQUIRE(target);
+  CHECK(target->label == "2033");
+  CHECK(target->projection);
 }

@@ -197,11 +197,41 @@ const std::vector<CompiledRule>& compiled_rules() {
   return rules;
 }
 
-// All cue rules in one RE2::Set, in kCueRules order: one pass tells which
-// rules match in a stretch of text.
+// A rule's pattern with its groups made non-capturing: rules share group
+// names, which one pattern may not repeat.
+std::string without_captures(std::string_view pattern) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern.substr(i, 3) == "(?P" && i + 3 < pattern.size() && pattern[i + 3] == '<') {
+      out += "(?:";
+      i = pattern.find('>', i);
+      continue;
+    }
+    out += pattern[i];
+  }
+  return out;
+}
+
+// Where any cue rule matches: its leftmost start is where a scan goes next.
+std::string any_cue_pattern() {
+  std::string alternation;
+  for (const CueRule& rule : kCueRules) {
+    if (!alternation.empty()) alternation += '|';
+    alternation += "(?:" + without_captures(rule.pattern) + ")";
+  }
+  return alternation;
+}
+
+const RE2& any_cue_re() {
+  static const RE2 re(any_cue_pattern(), utf8_options());
+  if (!re.ok()) throw std::logic_error("period cue patterns together: " + re.error());
+  return re;
+}
+
+// All cue rules anchored at one position: which of them match there.
 const RE2::Set& cue_set() {
   static const RE2::Set set = [] {
-    RE2::Set out(utf8_options(), RE2::UNANCHORED);
+    RE2::Set out(utf8_options(), RE2::ANCHOR_START);
     for (std::size_t r = 0; r < kCueRules.size(); ++r) {
       std::string error;
       if (out.Add(kCueRules[r].pattern, &error) != static_cast<int>(r)) {
@@ -465,64 +495,50 @@ bool inside_any(const std::vector<Region>& regions, std::size_t pos) {
   return pos >= it->begin && pos < it->end;
 }
 
-// Scanning every rule over the whole text cost more than all the rest of the
-// pipeline. Instead the text is cut in chunks; one RE2::Set pass over a chunk
-// and kCueReach bytes around it tells which rules can match starting inside
-// it, and only those rules scan the chunk. No cue is kCueReach bytes long (a
-// cue is a few words), so a rule that matches from inside a chunk matches
-// within its window and the scan finds what a whole-text scan would.
-constexpr std::size_t kCueChunk = 4096;
-constexpr std::size_t kCueReach = 512;
-
-std::size_t char_start_at_or_before(std::string_view text, std::size_t pos) {
-  while (pos > 0 && pos < text.size() && is_continuation(text[pos])) --pos;
-  return pos;
-}
-
-std::size_t char_start_at_or_after(std::string_view text, std::size_t pos) {
-  while (pos < text.size() && is_continuation(text[pos])) ++pos;
-  return pos;
-}
-
+// What scanning each rule over the whole text finds (for each rule, its
+// leftmost match, then the next from the end of a kept cue or one character
+// after a rejected one), found with one scan: the leftmost position where
+// any rule matches, then, there, the rules that match (one RE2::Set pass),
+// each read anchored. Running every rule over the text cost more than all
+// the rest of the pipeline.
 std::vector<Cue> scan_cues(std::string_view text, const std::vector<Region>& urls) {
   std::vector<Cue> found;
   const auto& rules = compiled_rules();
+  const RE2& any_cue = any_cue_re();
   const RE2::Set& set = cue_set();
   const re2::StringPiece input(text.data(), text.size());
-  std::vector<std::size_t> next_pos(rules.size(), 0);  // where each rule's scan goes on
+  std::vector<std::size_t> next_pos(rules.size(), 0);  // where each rule's own scan would go on
   std::vector<int> hits;
   std::vector<re2::StringPiece> groups;
-  for (std::size_t chunk = 0; chunk < text.size();) {
-    const std::size_t chunk_end = char_start_at_or_after(text, std::min(text.size(), chunk + kCueChunk));
-    const std::size_t window_begin = char_start_at_or_before(text, chunk > kCueReach ? chunk - kCueReach : 0);
-    const std::size_t window_end = char_start_at_or_after(text, std::min(text.size(), chunk_end + kCueReach));
+  re2::StringPiece start;
+  for (std::size_t pos = 0; pos < text.size() && any_cue.Match(input, pos, text.size(), RE2::UNANCHORED, &start, 1);) {
+    const auto at = static_cast<std::size_t>(start.data() - text.data());
     hits.clear();
     RE2::Set::ErrorInfo error{};
-    if (!set.Match(input.substr(window_begin, window_end - window_begin), &hits, &error) &&
-        error.kind != RE2::Set::kNoError) {
+    if (!set.Match(input.substr(at), &hits, &error) && error.kind != RE2::Set::kNoError) {
       throw std::runtime_error("period cues: RE2::Set failed (error " + std::to_string(error.kind) + ")");
     }
     std::sort(hits.begin(), hits.end());
     for (const int hit : hits) {
       const auto r = static_cast<std::size_t>(hit);
+      if (at < next_pos[r]) continue;  // inside this rule's last cue
       const CompiledRule& rule = rules[r];
       groups.assign(static_cast<std::size_t>(rule.re->NumberOfCapturingGroups() + 1), re2::StringPiece());
-      const int n = static_cast<int>(groups.size());
-      std::size_t pos = std::max(next_pos[r], chunk);
-      while (pos < chunk_end && rule.re->Match(input, pos, window_end, RE2::UNANCHORED, groups.data(), n)) {
-        const auto begin = static_cast<std::size_t>(groups[0].data() - text.data());
-        if (begin >= chunk_end) break;  // the next chunk's
-        std::optional<Cue> cue = groups[0].empty() ? std::nullopt : make_cue(rule, r, text, groups);
-        if (cue && !inside_any(urls, cue->begin)) {
-          pos = cue->end;
-          found.push_back(std::move(*cue));
-        } else {
-          pos = next_char(text, begin);
-        }
+      // The set saw the text from `at` on; the rule sees what comes before
+      // too (`\b`), and may not match after all.
+      if (!rule.re->Match(input, at, text.size(), RE2::ANCHOR_START, groups.data(), static_cast<int>(groups.size())) ||
+          groups[0].empty()) {
+        continue;
       }
-      next_pos[r] = std::max(pos, chunk_end);
+      std::optional<Cue> cue = make_cue(rule, r, text, groups);
+      if (cue && !inside_any(urls, cue->begin)) {
+        next_pos[r] = cue->end;
+        found.push_back(std::move(*cue));
+      } else {
+        next_pos[r] = next_char(text, at);
+      }
     }
-    chunk = chunk_end;
+    pos = next_char(text, at);
   }
   // Of overlapping matches the longest wins (`2025年二季度` over `至2025年`,
   // `Q1 2026` over `2026`), then the leftmost, then the earlier rule.
