@@ -48,7 +48,7 @@ std::string mismatches_text(std::size_t n) { return std::to_string(n) + (n == 1 
 // flag to change it (README, "Limits").
 struct Limits {
   std::uint64_t max_file_size = 64ull << 20;    // bytes
-  std::uint64_t max_line_length = 16ull << 20;  // bytes
+  std::uint64_t max_line_length = 16ull << 20;  // bytes of the original file (IngestOptions)
   std::size_t max_figures = 200'000;            // candidate figures per document
 };
 
@@ -185,31 +185,31 @@ void load(const std::string& path, const Limits& limits, const figtrail::IngestO
                                     std::to_string(limits.max_file_size) + ", see --max-file-size)");
       }
     }
-    figtrail::Document doc = path == "-"
-                                 ? figtrail::make_document("-", read_stdin(), figtrail::SourceFormat::PlainText, ingest)
-                                 : figtrail::load_document(path, ingest);
-    if (doc.bytes.size() > limits.max_file_size) {
-      throw figtrail::IngestError(path + ": input too large (" + std::to_string(doc.bytes.size()) +
-                                  " bytes; the limit is " + std::to_string(limits.max_file_size) +
-                                  ", see --max-file-size)");
+    const auto too_large = [&](std::size_t size) {
+      return figtrail::IngestError(path + ": input too large (" + std::to_string(size) + " bytes; the limit is " +
+                                   std::to_string(limits.max_file_size) + ", see --max-file-size)");
+    };
+    // The line-length limit is checked on the raw bytes, before decoding.
+    figtrail::IngestOptions options = ingest;
+    options.max_line_length = limits.max_line_length;
+    figtrail::Document doc;
+    if (path == "-") {
+      std::string bytes = read_stdin();
+      if (bytes.size() > limits.max_file_size) throw too_large(bytes.size());
+      doc = figtrail::make_document("-", std::move(bytes), figtrail::SourceFormat::PlainText, options);
+    } else {
+      doc = figtrail::load_document(path, options);
     }
-    std::size_t line_start = 0;
-    for (std::size_t nl = doc.bytes.find('\n');; nl = doc.bytes.find('\n', line_start)) {
-      const std::size_t line_end = nl == std::string::npos ? doc.bytes.size() : nl;
-      if (line_end - line_start > limits.max_line_length) {
-        throw figtrail::IngestError(path + ": line " + std::to_string(doc.line_of(line_start)) + " is " +
-                                    std::to_string(line_end - line_start) + " bytes long; the limit is " +
-                                    std::to_string(limits.max_line_length) + ", see --max-line-length");
-      }
-      if (nl == std::string::npos) break;
-      line_start = nl + 1;
-    }
+    // A file that grew since its size was checked, or that is not a regular file.
+    if (doc.bytes.size() > limits.max_file_size) throw too_large(doc.bytes.size());
     if (doc.folded.replaced_bytes > 0) {
       out.warnings.push_back(path + ": warning: " + std::to_string(doc.folded.replaced_bytes) +
                              " invalid UTF-8 byte(s) replaced with U+FFFD");
     }
     out.bytes = doc.bytes.size();
     out.document = std::move(doc);
+  } catch (const figtrail::LineTooLongError& e) {
+    out.error = std::string(e.what()) + ", see --max-line-length";
   } catch (const figtrail::IngestError& e) {
     out.error = e.what();
   } catch (const std::exception& e) {

@@ -354,3 +354,63 @@ TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too",
   REQUIRE(figures.size() == 1);
   CHECK(figures[0].at("sentence") == sentence);
 }
+
+TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[export][limits]") {
+  Sandbox box;
+
+  SECTION("a refused long line costs about its bytes in memory, not a decoded document") {
+    // Decoding and folding a line costs about 15 bytes of memory per byte
+    // (folded text, offset map, segmentation); the refusal reads the file
+    // and scans it once.
+    constexpr std::size_t kSize = 32'000'000;
+    std::string line;
+    line.reserve(kSize + 1);
+    while (line.size() < kSize) line += "Revenue grew 7% ";
+    line.resize(kSize);
+    box.write("big.txt", line + "\n");
+    const Result r = box.run({"extract", "--max-line-length", "1048576", "big.txt"});
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err == "figtrail: big.txt: line 1 is 32000000 bytes long; the limit is 1048576, see --max-line-length\n");
+    INFO("peak RSS " << r.peak_rss_kib << " KiB");
+    CHECK(r.peak_rss_kib < static_cast<long>(4 * kSize / 1024 + 32 * 1024));
+  }
+
+  SECTION("UTF-8: a line of exactly the limit passes, one byte more is refused; lines are counted") {
+    box.write("a.txt", "Up 5%.\n" + std::string(96, 'x') + " 6%\n");  // line 2: 99 bytes
+    CHECK(box.run({"extract", "--max-line-length", "99", "a.txt"}).status == 0);
+    const Result r = box.run({"extract", "--max-line-length", "98", "a.txt"});
+    CHECK(r.status == 1);
+    CHECK(r.err == "figtrail: a.txt: line 2 is 99 bytes long; the limit is 98, see --max-line-length\n");
+  }
+
+  SECTION("UTF-16: lines end at the code unit U+000A, measured in bytes") {
+    // 上 is U+4E0A: the byte 0x0A in every one of them, never a line feed.
+    std::string text = "Up 5%.\n";
+    for (int i = 0; i < 500; ++i) text += "上";
+    text += " 7%\n";  // line 2: 503 code units, 1006 bytes
+    box.write("le.txt", "\xFF\xFE" + encode("UTF-16LE", text));
+    box.write("be.txt", "\xFE\xFF" + encode("UTF-16BE", text));
+    for (const std::string file : {"le.txt", "be.txt"}) {
+      INFO(file);
+      CHECK(box.run({"extract", "--max-line-length", "1006", file}).status == 0);
+      const Result r = box.run({"extract", "--max-line-length", "1005", file});
+      CHECK(r.status == 1);
+      CHECK(r.err == "figtrail: " + file + ": line 2 is 1006 bytes long; the limit is 1005, see --max-line-length\n");
+    }
+    // The byte order mark counts in line 1: 2 + 6 × 2 bytes ("Up 5%.").
+    const Result bom = box.run({"extract", "--max-line-length", "13", "le.txt"});
+    CHECK(bom.err == "figtrail: le.txt: line 1 is 14 bytes long; the limit is 13, see --max-line-length\n");
+  }
+
+  SECTION("GB18030: measured in the file's bytes, not in UTF-8's") {
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += "上涨";  // 2 bytes each in GB18030, 3 in UTF-8
+    text += "7%\n";
+    box.write("gb.txt", encode("GB18030", text));
+    CHECK(box.run({"extract", "--encoding", "GB18030", "--max-line-length", "1202", "gb.txt"}).status == 0);
+    const Result r = box.run({"extract", "--encoding", "GB18030", "--max-line-length", "1201", "gb.txt"});
+    CHECK(r.status == 1);
+    CHECK(r.err == "figtrail: gb.txt: line 1 is 1202 bytes long; the limit is 1201, see --max-line-length\n");
+  }
+}

@@ -482,3 +482,37 @@ TEST_CASE("the map runs forwards in every encoding", "[formats]") {
     check_monotonic(figtrail::make_document("m.txt", bytes, SourceFormat::PlainText));
   }
 }
+
+TEST_CASE("max_line_length counts the original bytes of a line, in every encoding", "[formats][limits]") {
+  // Line 2 holds 400 × 上 (U+4E0A: a 0x0A byte in UTF-16, never a line feed).
+  std::string text = "Up 5%.\n";
+  for (int i = 0; i < 400; ++i) text += "上";
+  text += "\nDown 6%.\n";
+  struct LineCase {
+    const char* charset;
+    std::string bytes;
+    std::size_t line2;  // bytes of line 2
+  };
+  const std::vector<LineCase> cases{
+      {"UTF-8", text, 1200},
+      {"GB18030", encode("GB18030", text), 800},
+      {"UTF-16LE", "\xFF\xFE" + encode("UTF-16LE", text), 800},
+      {"UTF-16BE", "\xFE\xFF" + encode("UTF-16BE", text), 800},
+  };
+  for (const LineCase& c : cases) {
+    INFO(c.charset);
+    IngestOptions options;
+    options.encoding = c.charset;
+    options.max_line_length = c.line2;
+    const Document doc = figtrail::make_document("l.txt", c.bytes, SourceFormat::PlainText, options);
+    CHECK(figtrail::extract_figures(doc).size() == 2);
+    options.max_line_length = c.line2 - 1;
+    CHECK_THROWS_AS(figtrail::make_document("l.txt", c.bytes, SourceFormat::PlainText, options),
+                    figtrail::LineTooLongError);
+    CHECK_THROWS_WITH(figtrail::make_document("l.txt", c.bytes, SourceFormat::PlainText, options),
+                      "l.txt: line 2 is " + std::to_string(c.line2) + " bytes long; the limit is " +
+                          std::to_string(c.line2 - 1));
+  }
+  // No limit by default.
+  CHECK_NOTHROW(figtrail::make_document("l.txt", std::string(100000, 'x') + " 5%", SourceFormat::PlainText));
+}

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -387,7 +388,10 @@ std::optional<std::string> canonical_encoding(std::string_view name) {
 
 namespace detail {
 
-Encoding choose_encoding(const std::string& path, std::string_view bytes, bool html, const IngestOptions& options) {
+namespace {
+
+// Steps 1 to 6 of make_document's order, or the override.
+Encoding decide_encoding(const std::string& path, std::string_view bytes, bool html, const IngestOptions& options) {
   if (!options.encoding.empty()) {
     std::optional<Encoding> encoding = resolve(options.encoding);
     if (!encoding) throw IngestError(path + ": unknown encoding '" + options.encoding + "'");
@@ -440,6 +444,65 @@ Encoding choose_encoding(const std::string& path, std::string_view bytes, bool h
     }
   }
   return guess(path, bytes, html, stats);
+}
+
+// Throws LineTooLongError for the first line of `bytes` longer than `limit`
+// (see IngestOptions::max_line_length for what counts). make_document calls
+// it through choose_encoding, once the encoding is known and before any
+// decoding, so that refusing a long line costs one pass. memchr finds the
+// candidate 0x0A bytes; in UTF-16 and UTF-32 one is a line feed only at the
+// low end of an aligned code unit whose other bytes are 0.
+void check_line_length(const std::string& path, std::string_view bytes, const Encoding& encoding,
+                       std::uint64_t limit) {
+  if (bytes.size() <= limit) return;
+  const std::size_t unit = std::max<std::size_t>(1, encoding.unit);
+  const bool big_endian = encoding.name.ends_with("BE") ||
+                          (!encoding.name.ends_with("LE") && !starts_with_bytes(bytes, "\xFF\xFE"));
+  const char* const data = bytes.data();
+  const std::size_t size = bytes.size();
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  std::size_t from = 0;
+  for (;;) {
+    const void* found = from < size ? std::memchr(data + from, '\n', size - from) : nullptr;
+    std::size_t line_end = size;  // where the line feed starts
+    std::size_t next = size;      // after it
+    if (found != nullptr) {
+      const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - data);
+      from = at + 1;
+      if (unit > 1) {
+        // The unit holding this byte, and whether it is U+000A.
+        const std::size_t unit_start = at - at % unit;
+        const std::size_t low = big_endian ? unit_start + unit - 1 : unit_start;
+        bool line_feed = at == low && unit_start + unit <= size;
+        for (std::size_t k = unit_start; line_feed && k < unit_start + unit; ++k) {
+          line_feed = k == low || data[k] == '\0';
+        }
+        if (!line_feed) continue;
+        line_end = unit_start;
+        next = unit_start + unit;
+        from = next;
+      } else {
+        line_end = at;
+        next = at + 1;
+      }
+    }
+    if (line_end - line_start > limit) {
+      throw LineTooLongError(path + ": line " + std::to_string(line) + " is " + std::to_string(line_end - line_start) +
+                             " bytes long; the limit is " + std::to_string(limit));
+    }
+    if (found == nullptr) return;
+    line_start = next;
+    ++line;
+  }
+}
+
+}  // namespace
+
+Encoding choose_encoding(const std::string& path, std::string_view bytes, bool html, const IngestOptions& options) {
+  Encoding encoding = decide_encoding(path, bytes, html, options);
+  check_line_length(path, bytes, encoding, options.max_line_length);
+  return encoding;
 }
 
 std::unique_ptr<Decoder> open_decoder(std::string_view bytes, const Encoding& encoding,

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -88,6 +89,15 @@ struct IngestOptions {
   // case-insensitive ("GB18030", "gbk", "Big5", "Shift_JIS", "UTF-16LE",
   // "windows-1252", ...). Empty: detect (see make_document).
   std::string encoding;
+  // Refuse a document with a longer line, in bytes of the original file
+  // (default: no limit). Checked on the raw bytes before anything is
+  // decoded, so a refused file costs one pass over its bytes. A line is what
+  // lies between two line feeds (or the start or end of the file), the line
+  // feed not counted; a line feed is the byte 0x0A in single-byte and
+  // multi-byte encodings (no CJK multi-byte character contains that byte),
+  // the code unit U+000A in UTF-16 and UTF-32, whose lines are measured in
+  // bytes too (2 or 4 per code unit). A byte order mark counts in line 1.
+  std::uint64_t max_line_length = std::numeric_limits<std::uint64_t>::max();
 };
 
 // The canonical name of an encoding name or alias ("gbk" and "GB2312" give
@@ -171,12 +181,21 @@ class IngestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Raised for a line longer than IngestOptions::max_line_length. what():
+// "<path>: line N is L bytes long; the limit is M".
+class LineTooLongError : public IngestError {
+ public:
+  using IngestError::IngestError;
+};
+
 // Builds a document from bytes already in memory. Throws IngestError when the
 // bytes are empty or binary (a NUL byte in the first 8 KiB; for UTF-16 a NUL
 // character), when more than 30% of the bytes cannot be decoded ("not text
 // (N% of bytes are invalid UTF-8)"): a document must be text, and when the
-// encoding is unknown or cannot be told. Bytes and folded text are limited
-// to 2 GiB, because ICU BreakIterator offsets are int32_t.
+// encoding is unknown or cannot be told; and LineTooLongError, once the
+// encoding is chosen and before decoding, for a line longer than
+// options.max_line_length. Bytes and folded text are limited to 2 GiB,
+// because ICU BreakIterator offsets are int32_t.
 //
 // The encoding is options.encoding if given (confidence 100; a matching BOM
 // is skipped; "<path>: unknown encoding 'X'" if ICU does not know it), else
