@@ -22,9 +22,11 @@ void OffsetMap::append(std::size_t folded_length, SourceSpan source) {
   if (source.end > std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("OffsetMap: source offset beyond 4 GiB");
   }
-  source_begin_.insert(source_begin_.end(), folded_length,
-                       static_cast<std::uint32_t>(source.begin));
-  source_end_.insert(source_end_.end(), folded_length, static_cast<std::uint32_t>(source.end));
+  // Most pieces are one to three bytes: push_back beats insert's bookkeeping.
+  for (std::size_t i = 0; i < folded_length; ++i) {
+    source_begin_.push_back(static_cast<std::uint32_t>(source.begin));
+    source_end_.push_back(static_cast<std::uint32_t>(source.end));
+  }
   source_size_ = source.end;
 }
 
@@ -94,14 +96,19 @@ bool combines_backward(utf8proc_int32_t cp) {
          (property->comb_index != UINT16_MAX && (property->comb_index & 0x8000) != 0);
 }
 
+// CJK Unified Ideographs: no decomposition, no composition; most of a
+// Chinese text, so they skip the property lookups.
+bool is_plain_han(utf8proc_int32_t cp) { return cp >= 0x4E00 && cp <= 0x9FFF; }
+
 bool has_decomposition(utf8proc_int32_t cp) {
-  return utf8proc_get_property(cp)->decomp_seqindex != UINT16_MAX;
+  return !is_plain_han(cp) && utf8proc_get_property(cp)->decomp_seqindex != UINT16_MAX;
 }
 
 // Whether cp belongs to the piece of the character before it. Looks through
 // compatibility decompositions: U+FF9E HALFWIDTH VOICED SOUND MARK folds to
 // the combining U+3099, which composes with the kana before it.
 bool attaches_backward(utf8proc_int32_t cp) {
+  if (is_plain_han(cp)) return false;
   if (!has_decomposition(cp)) return combines_backward(cp);
   utf8proc_int32_t decomposed[32];  // the longest decomposition has 18 code points
   int boundclass = 0;
