@@ -2,8 +2,8 @@
 # figtrail's one entry point for people and CI.
 #   ./dev.sh run    install what is missing, build, ingest corpus/ into figtrail.db, print a summary
 #   ./dev.sh test   install what is missing, build, run the whole test suite (ctest)
-#   ./dev.sh sanitize  build the suite again with clang under ASan+UBSan in build-sanitize/ and run it
-#                   there, with a timed libFuzzer run
+#   ./dev.sh sanitize  build the suite again with clang under ASan+UBSan in build-sanitize/ (or
+#                   $SANITIZE_DIR) and run it there, with a timed libFuzzer run
 #   ./dev.sh build  install what is missing and build only
 # Works on a fresh Debian 12 machine as root (or with sudo).
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 # Debian 12 packages figtrail builds and tests with.
 PACKAGES=(g++ cmake ninja-build pkg-config libicu-dev libre2-dev libutf8proc-dev libsqlite3-dev
           libssl-dev catch2 libcli11-dev nlohmann-json3-dev libgumbo-dev)
-# And for the sanitizer build of `test`: clang (the /usr/bin/clang++ link),
+# And for `sanitize`, the sanitizer build: clang (the /usr/bin/clang++ link),
 # clang-14, and libclang-rt-14-dev (the ASan, UBSan and libFuzzer runtimes).
 SANITIZE_PACKAGES=(clang clang-14 libclang-rt-14-dev)
 
@@ -38,11 +38,12 @@ build() {
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer,
 # built with clang, plus the timed libFuzzer run (README, "Robustness").
+SANITIZE_DIR="${SANITIZE_DIR:-build-sanitize}"
 sanitize_build() {
-  install_missing "${SANITIZE_PACKAGES[@]}"
-  CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
+  install_missing "${PACKAGES[@]}" "${SANITIZE_PACKAGES[@]}"
+  CC=clang CXX=clang++ cmake -S . -B "$SANITIZE_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
     -DFIGTRAIL_SANITIZE=ON -DFIGTRAIL_FUZZ=ON >/dev/null
-  cmake --build build-sanitize
+  cmake --build "$SANITIZE_DIR"
 }
 
 case "${1:-}" in
@@ -57,7 +58,7 @@ case "${1:-}" in
     ;;
   sanitize)
     sanitize_build
-    UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize --output-on-failure
+    UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir "$SANITIZE_DIR" --output-on-failure
     ;;
   build)
     build

@@ -350,6 +350,9 @@ void check_ingest(Sandbox& box, const std::vector<std::string>& args, const Expe
                  kGoodName + "'") == std::to_string(kGoodFigures.size()));
   if (e.outcome == Outcome::Fails) {
     CHECK(db.value("SELECT count(*) FROM documents WHERE path = '" + e.path + "'") == "0");
+  } else {
+    CHECK(db.value("SELECT count(*) FROM figures f JOIN documents d ON d.id = f.document_id WHERE d.path = '" +
+                   e.path + "'") == std::to_string(e.figures.size()));
   }
 }
 

@@ -6,8 +6,13 @@
 // figure, with a reference database built once without interference (and
 // itself checked against `figtrail extract`).
 //
-// Kill points are fractions of how long the uninterrupted batch took, so they
-// land mid-run on a fast machine and a loaded one alike. Some kills wait for
+// Kill points are set by progress, not by the clock, so that they land
+// mid-batch in a release build and under sanitizers, on a fast machine and a
+// loaded one alike: the test watches the database as a read-only client and
+// kills the child once the database holds a given number of documents, its
+// own run having stored at least one of them. Only the early points, meant
+// for start-up and schema creation, are times: fractions of how long the
+// reference ingest took to store its first document. Some kills wait for
 // the child to be inside a write transaction, seen from outside as SQLite's
 // WAL write lock (an fcntl lock on byte 120 of the -shm file, probed with
 // F_GETLK, which takes no lock): a kill there is what tests that a document
@@ -178,30 +183,6 @@ class Sandbox {
     return held;
   }
 
-  // Starts figtrail, SIGKILLs it after `delay` unless it has finished by
-  // then. With `inside_write`, after `delay` it waits (up to a second) for the
-  // child to hold the database's write lock, i.e. to be inside a write
-  // transaction, and kills it there; `killed_inside_write` tells whether it did.
-  Result run_and_kill(const std::vector<std::string>& args, std::chrono::microseconds delay,
-                      const fs::path& db = {}, bool* killed_inside_write = nullptr) {
-    const Child child = spawn(args);
-    std::this_thread::sleep_for(delay);
-    if (killed_inside_write != nullptr) {
-      *killed_inside_write = false;
-      const fs::path shm = db.string() + "-shm";
-      const auto deadline = std::chrono::steady_clock::now() + 1s;
-      while (!exited(child) && std::chrono::steady_clock::now() < deadline) {
-        if (write_lock_held(shm)) {
-          ::kill(child.pid, SIGKILL);
-          *killed_inside_write = true;
-          break;
-        }
-      }
-    }
-    ::kill(child.pid, SIGKILL);  // harmless when it already exited: it stays a zombie until waited for
-    return wait(child);
-  }
-
  private:
   fs::path root_;
   int children_ = 0;
@@ -349,6 +330,64 @@ class Reader {
   sqlite3* db_ = nullptr;
 };
 
+// The first column of the first row of `sql`, or -1 when it cannot be read.
+std::int64_t try_integer(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+// Watches an ingest from outside, as a read-only client: made before the
+// child starts, it notes the last run in the database; stored() then counts
+// the documents stored by runs numbered above it, i.e. by the child (killed
+// runs keep their numbers). It opens the database only once the -wal file
+// exists, i.e. once a writer has put it in WAL mode, and closes it again
+// whenever a query fails (no schema yet, busy), so that it never holds a
+// lock through the creation of the schema.
+class Progress {
+ public:
+  explicit Progress(fs::path db) : path_(std::move(db)), wal_(path_.string() + "-wal") {
+    if (!fs::exists(path_)) return;
+    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      last_run_ = std::max<std::int64_t>(0, try_integer(db_, "SELECT coalesce(max(id), 0) FROM runs"));
+    }
+    close();
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  ~Progress() { close(); }
+
+  // Documents stored since; -1 while that cannot be read.
+  std::int64_t stored() {
+    if (db_ == nullptr) {
+      if (!fs::exists(wal_)) return -1;
+      if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        close();
+        return -1;
+      }
+    }
+    const std::int64_t count =
+        try_integer(db_, "SELECT count(*) FROM documents WHERE run_id > " + std::to_string(last_run_));
+    if (count < 0) close();
+    return count;
+  }
+
+  void close() {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  fs::path path_;
+  fs::path wal_;
+  std::int64_t last_run_ = 0;
+  sqlite3* db_ = nullptr;
+};
+
 DbState read_state(const fs::path& path) {
   DbState state;
   if (!fs::exists(path)) return state;
@@ -476,17 +515,22 @@ std::map<std::string, std::int64_t> extract_counts(const std::string& jsonl) {
 }
 
 // Builds the reference database `name` from `inputs` without interference,
-// and checks it against `figtrail extract` on the same inputs. `took`: how
-// long the ingest ran.
+// and checks it against `figtrail extract` on the same inputs.
+// `first_document`: how long the ingest took to store its first document
+// (start-up and schema creation), as a read-only client saw it.
 DbState reference(Sandbox& box, const std::string& name, const std::vector<std::string>& inputs,
-                  std::chrono::microseconds* took = nullptr) {
+                  std::chrono::microseconds* first_document = nullptr) {
   std::vector<std::string> args{"ingest", "--db", name};
   args.insert(args.end(), inputs.begin(), inputs.end());
+  Progress progress(box / name);
   const auto start = std::chrono::steady_clock::now();
-  const Result ingest = box.run(args);
-  if (took != nullptr) {
-    *took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  const Child child = box.spawn(args);
+  if (first_document != nullptr) {
+    while (!Sandbox::exited(child) && progress.stored() < 1) std::this_thread::sleep_for(200us);
+    *first_document =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   }
+  const Result ingest = box.wait(child);
   REQUIRE(ingest.exited);
   REQUIRE(ingest.status == 0);
   REQUIRE(ingest.err.empty());
@@ -557,26 +601,61 @@ PRAGMA user_version = 1;
   REQUIRE(rc == SQLITE_OK);
 }
 
-// When to kill: after a delay, a fraction of how long the whole batch takes
-// on this machine now (so that the points land mid-run on a fast machine and
-// a loaded one alike), jittered so that repeated runs land on different
-// instructions; and either there, or at the next moment the child is inside
-// a write transaction.
+// When to kill a child ingest: once its run has stored `documents`
+// documents (when more than 0; by the database, as a read-only client sees
+// it), then after `delay`; and either there, or at the next moment the child
+// is inside a write transaction (`inside_write`, waiting up to a second).
 struct KillPoint {
-  std::chrono::microseconds delay;
+  std::int64_t documents = 0;
+  std::chrono::microseconds delay{0};
   bool inside_write = false;
 };
 
-std::vector<KillPoint> kill_points(std::chrono::microseconds whole_batch,
-                                   std::initializer_list<std::pair<double, bool>> points, unsigned seed) {
-  std::mt19937 random(seed);
-  std::uniform_real_distribution<double> jitter(0.7, 1.3);
-  std::vector<KillPoint> result;
-  for (const auto& [fraction, inside_write] : points) {
-    const double delay = static_cast<double>(whole_batch.count()) * fraction * jitter(random);
-    result.push_back({std::chrono::microseconds(static_cast<std::int64_t>(delay)), inside_write});
+// How long a child may take to reach its kill point: a child that stops
+// making progress fails the test rather than hanging it.
+constexpr auto kProgressLimit = 300s;
+
+// Starts figtrail and SIGKILLs it at `point` unless it has finished by then.
+// `killed_inside_write` tells whether the kill found it holding the write
+// lock of `db`.
+Result run_and_kill(Sandbox& box, const std::vector<std::string>& args, const KillPoint& point, const fs::path& db,
+                    bool& killed_inside_write) {
+  killed_inside_write = false;
+  Progress progress(db);  // before the child starts, so that it knows the runs before it
+  const Child child = box.spawn(args);
+  if (point.documents > 0) {
+    const auto give_up = std::chrono::steady_clock::now() + kProgressLimit;
+    while (!Sandbox::exited(child) && progress.stored() < point.documents) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        ::kill(child.pid, SIGKILL);
+        box.wait(child);
+        FAIL("the ingest did not store " << point.documents << " documents in " << kProgressLimit.count() << " s");
+      }
+      std::this_thread::sleep_for(200us);
+    }
+    progress.close();
   }
-  return result;
+  std::this_thread::sleep_for(point.delay);
+  if (point.inside_write) {
+    const fs::path shm = db.string() + "-shm";
+    const auto deadline = std::chrono::steady_clock::now() + 1s;
+    while (!Sandbox::exited(child) && std::chrono::steady_clock::now() < deadline) {
+      if (Sandbox::write_lock_held(shm)) {
+        ::kill(child.pid, SIGKILL);
+        killed_inside_write = true;
+        break;
+      }
+    }
+  }
+  ::kill(child.pid, SIGKILL);  // harmless when it already exited: it stays a zombie until waited for
+  return box.wait(child);
+}
+
+// Documents of `state` stored by runs numbered above `run`.
+std::int64_t stored_after(const DbState& state, std::int64_t run) {
+  std::int64_t count = 0;
+  for (const auto& [path, doc] : state.documents) count += doc.run_id > run ? 1 : 0;
+  return count;
 }
 
 }  // namespace
@@ -589,38 +668,54 @@ TEST_CASE("ingest killed at several points mid-batch, then resumed: nothing lost
   Sandbox box;
   const int kDocuments = 400;
   make_batch(box, "batch", kDocuments, 0, 40);  // 10 long reports among them
-  std::chrono::microseconds whole_batch{};
-  const DbState expected = reference(box, "reference.db", {"batch"}, &whole_batch);
+  std::chrono::microseconds first_document{};
+  const DbState expected = reference(box, "reference.db", {"batch"}, &first_document);
   REQUIRE(expected.document_rows == kDocuments);
   const std::int64_t expected_figures = figure_total(expected);
 
   const unsigned seed = std::random_device{}();
   INFO("kill point seed " << seed);
-  // Early points land in start-up and schema creation; the later ones in the
-  // batch, most of them inside a document's transaction. Each run resumes
-  // where the last was killed, so together they cover about the whole batch.
-  INFO("the whole batch took " << whole_batch.count() << " us");
-  const auto points = kill_points(whole_batch,
-                                  {{0.002, false},
-                                   {0.008, false},
-                                   {0.03, false},
-                                   {0.06, true},
-                                   {0.1, false},
-                                   {0.12, true},
-                                   {0.15, true},
-                                   {0.18, false},
-                                   {0.2, true},
-                                   {0.25, true}},
-                                  seed);
+  INFO("the reference ingest stored its first document after " << first_document.count() << " us");
+  // Early points are times, fractions of the reference's start-up, so that
+  // they land in start-up and schema creation. The later ones are totals of
+  // documents the database must reach, each run storing at least one of its
+  // own first, then a kill at once or, mostly, inside the next document's
+  // transaction. Each run resumes where the last was killed: together they
+  // cover about three quarters of the batch, with the long reports in it,
+  // and leave the rest to the final run.
+  struct Plan {
+    double of_start_up = 0;   // an early point: this fraction of the reference's start-up
+    std::int64_t total = 0;   // a later point: the documents the database holds
+    bool inside_write = false;
+  };
+  const std::vector<Plan> plans{{0.05, 0, false}, {0.25, 0, false}, {0.6, 0, false},  {0, 25, true},
+                                {0, 60, false},   {0, 100, true},   {0, 145, true},   {0, 190, false},
+                                {0, 235, true},   {0, 290, true}};
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<double> jitter(0.7, 1.3);
+  std::uniform_int_distribution<std::int64_t> shift(-10, 10);  // documents
+  std::uniform_int_distribution<std::int64_t> pause(0, 2000);  // microseconds after the target
   int killed = 0;
   int finished = 0;
-  int killed_mid_batch = 0;     // left some but not all documents
-  int killed_inside_write = 0;  // of them, inside a document's transaction
+  int by_documents = 0;         // kill points set by documents
+  int killed_mid_batch = 0;     // of them, kills that left some but not all documents, after their run stored some
+  int killed_inside_write = 0;  // of those, inside a document's transaction
   std::int64_t runs_before = 0;
-  for (const auto& [delay, inside_write] : points) {
+  std::int64_t stored_before = 0;
+  for (const Plan& plan : plans) {
+    KillPoint point;
+    point.inside_write = plan.inside_write;
+    if (plan.total == 0) {
+      point.delay = std::chrono::microseconds(
+          static_cast<std::int64_t>(static_cast<double>(first_document.count()) * plan.of_start_up * jitter(random)));
+    } else {
+      ++by_documents;
+      point.documents = std::max<std::int64_t>(1, plan.total + shift(random) - stored_before);
+      if (!plan.inside_write) point.delay = std::chrono::microseconds(pause(random));
+    }
     bool in_transaction = false;
-    const Result result = box.run_and_kill({"ingest", "--db", "t.db", "batch"}, delay, box / "t.db",
-                                           inside_write ? &in_transaction : nullptr);
+    const Result result =
+        run_and_kill(box, {"ingest", "--db", "t.db", "batch"}, point, box / "t.db", in_transaction);
     if (result.exited) {
       INFO(result.err);
       CHECK(result.status == 0);  // finished before the kill: fine, and it must have succeeded
@@ -630,8 +725,11 @@ TEST_CASE("ingest killed at several points mid-batch, then resumed: nothing lost
       ++killed;
     }
     const DbState state = read_state(box / "t.db");
-    INFO("after a kill at " << delay.count() << " us" << (in_transaction ? " inside a write transaction" : "")
-                            << ": " << state.document_rows << " documents stored");
+    INFO("after a kill " << (point.documents > 0 ? "once its run stored " + std::to_string(point.documents) +
+                                                         " documents, then "
+                                                   : std::string())
+                         << point.delay.count() << " us" << (in_transaction ? ", inside a write transaction" : "")
+                         << ": " << state.document_rows << " documents stored");
     if (!state.exists) continue;  // killed before it created the file
     REQUIRE(state.integrity == "ok");
     if (!state.schema) continue;  // killed while creating the schema: rolled back
@@ -645,12 +743,14 @@ TEST_CASE("ingest killed at several points mid-batch, then resumed: nothing lost
     CHECK(state.runs_finished >= finished);
     CHECK(state.runs_finished + state.runs_unfinished <= finished + killed);
     const std::int64_t runs = state.runs_finished + state.runs_unfinished;
-    if (!result.exited && state.document_rows > 0 && state.document_rows < kDocuments) {
+    if (point.documents > 0 && !result.exited && stored_after(state, runs_before) > 0 &&
+        state.document_rows < kDocuments) {
       ++killed_mid_batch;
       // Its run row is there, so the transaction it died in was not begin_run's.
       if (in_transaction && runs == runs_before + 1) ++killed_inside_write;
     }
     runs_before = runs;
+    stored_before = state.document_rows;
 
     // A read-only open after a kill, as export and audit do, sees the same.
     const Result audit = box.run({"audit", "--db", "t.db"});
@@ -661,9 +761,9 @@ TEST_CASE("ingest killed at several points mid-batch, then resumed: nothing lost
                            std::to_string(state.figure_rows) + (state.figure_rows == 1 ? " figure" : " figures") +
                            " checked, 0 mismatches\n");
   }
-  // Kills must have interrupted the batch, some inside a transaction, or
-  // this tested nothing.
-  CHECK(killed_mid_batch >= 3);
+  // Every kill set by documents must have interrupted the batch after its
+  // run stored some, and some inside a transaction, or this tested nothing.
+  CHECK(killed_mid_batch == by_documents);
   CHECK(killed_inside_write >= 2);
 
   const DbState before = read_state(box / "t.db");
@@ -757,7 +857,7 @@ TEST_CASE("two ingests at once on one database both finish, and store each docum
       check_finished(a);
       check_finished(b);
       const Reader reader(box / db);
-      CHECK(reader.value("PRAGMA user_version") == "2");
+      CHECK(reader.value("PRAGMA user_version") == "3");
       CHECK(sentence_id_indexed(reader));
       CHECK(reader.integer("SELECT count(*) FROM documents") == 100);
       CHECK(reader.integer("SELECT count(*) FROM figures_view WHERE period = '2024'") > 0);
@@ -859,17 +959,25 @@ TEST_CASE("changed files in a batch are re-extracted whole, even when the re-ing
     write_bytes(box / path_of(i), big_report_text(i, kParagraphs, 1));
     changed.push_back(path_of(i));
   }
-  std::chrono::microseconds whole_batch{};  // about what re-ingesting the changed ones takes
-  const DbState new_state = reference(box, "reference.db", {"batch"}, &whole_batch);
+  const DbState new_state = reference(box, "reference.db", {"batch"});
 
-  // Killed re-ingests: each document is its old version or its new one, whole.
+  // Killed re-ingests: each document is its old version or its new one,
+  // whole. Each run is killed once it has replaced one to three documents,
+  // mostly inside the next one's transaction, so that together they leave
+  // some of the twenty changed ones still old.
   const unsigned seed = std::random_device{}();
   INFO("kill point seed " << seed);
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<std::int64_t> documents(1, 3);
+  std::uniform_int_distribution<std::int64_t> pause(0, 2000);  // microseconds
   int finished = 0;
-  for (const auto& [delay, inside_write] : kill_points(whole_batch, {{0.1, true}, {0.25, true}, {0.4, false}}, seed)) {
+  int killed_mid_batch = 0;  // kills after their run replaced some changed documents, but not all
+  std::int64_t runs_before = old_state.runs_finished + old_state.runs_unfinished;
+  for (const bool inside_write : {true, true, false}) {
+    const KillPoint point{documents(random), std::chrono::microseconds(inside_write ? 0 : pause(random)),
+                          inside_write};
     bool in_transaction = false;
-    const Result r = box.run_and_kill({"ingest", "--db", "t.db", "batch"}, delay, box / "t.db",
-                                      inside_write ? &in_transaction : nullptr);
+    const Result r = run_and_kill(box, {"ingest", "--db", "t.db", "batch"}, point, box / "t.db", in_transaction);
     if (r.exited) {
       CHECK(r.status == 0);
       ++finished;
@@ -881,15 +989,21 @@ TEST_CASE("changed files in a batch are re-extracted whole, even when the re-ing
     CHECK(state.document_rows == state.distinct_paths);
     CHECK(state.foreign_key_problems.empty());
     CHECK(state.orphan_sentences == 0);
+    std::int64_t still_old = 0;
     for (const auto& [path, doc] : state.documents) {
-      INFO(path << " after a kill at " << delay.count() << " us" << (in_transaction ? " inside a transaction" : ""));
+      INFO(path << " after a kill once its run stored " << point.documents << " documents, then "
+                << point.delay.count() << " us" << (in_transaction ? ", inside a transaction" : ""));
       const StoredDocument& before = old_state.documents.at(path);
       const StoredDocument& after = new_state.documents.at(path);
       const bool is_old = doc.sha256 == before.sha256 && doc.signature == before.signature;
       const bool is_new = doc.sha256 == after.sha256 && doc.signature == after.signature;
       CHECK((is_old || is_new));
+      if (is_old && before.sha256 != after.sha256) ++still_old;
     }
+    if (!r.exited && stored_after(state, runs_before) > 0 && still_old > 0) ++killed_mid_batch;
+    runs_before = state.runs_finished + state.runs_unfinished;
   }
+  CHECK(killed_mid_batch == 3);  // or this tested nothing
 
   const DbState before_final = read_state(box / "t.db");
   std::int64_t still_old = 0;
