@@ -7,8 +7,9 @@
 // be UTF-8, UTF-16 or a legacy encoding (GB18030, Big5, Shift_JIS, ...),
 // decoded with ICU converters, and plain text, Markdown or HTML (visible text
 // only, parsed with gumbo); offsets always point into the original bytes.
-// Sentences and word boundaries come from ICU BreakIterator run over the
-// folded UTF-8 (UText), so their offsets are folded byte offsets too.
+// Sentences come from ICU BreakIterator run over the folded UTF-8 (UText),
+// so their offsets are folded byte offsets too; word boundaries are asked of
+// ICU where the matcher needs one (is_word_boundary).
 //
 // Spans in the two coordinate systems have different types (SourceSpan,
 // FoldedSpan) so that mixing them does not compile.
@@ -51,6 +52,8 @@ class OffsetMap {
  public:
   // Records that the next `folded_length` folded bytes came from `source`.
   void append(std::size_t folded_length, SourceSpan source);
+  // Makes room for `folded_length` folded bytes in all.
+  void reserve(std::size_t folded_length);
   // The source bytes a folded span came from. Precondition: span within the
   // folded text (end <= folded_size()), begin <= end.
   [[nodiscard]] SourceSpan to_source(FoldedSpan span) const;
