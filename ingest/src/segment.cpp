@@ -56,10 +56,15 @@ Segmentation segment(std::string_view folded) {
   check(status, "open UTF-8 text");
   // Sentence rules are the same in every locale (they end sentences at 。！？
   // as well as ". "); "en@ss=standard" adds suppressions so "Mr." or "U.S."
-  // do not end one.
-  const BreakIteratorPtr sentence_iterator(
-      icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));
-  check(status, "create sentence break iterator");
+  // do not end one. One iterator per thread: creating one costs more than
+  // segmenting a short document.
+  thread_local const BreakIteratorPtr sentence_iterator = [] {
+    UErrorCode create_status = U_ZERO_ERROR;
+    BreakIteratorPtr iterator(
+        icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), create_status));
+    check(create_status, "create sentence break iterator");
+    return iterator;
+  }();
 
   Segmentation result;
   const std::vector<std::size_t> sentence_bounds = boundaries(*sentence_iterator, text.get());
