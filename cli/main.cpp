@@ -260,6 +260,12 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// When ingest's single writer commits: after 64 documents, about 2 MB of
+// rows (SQLite's default page cache holds them) or 50 ms, whichever comes
+// first. The age bounds how long another writer waits for the lock and how
+// much work a kill loses.
+constexpr figtrail::Batching kBatch{64, 2'000'000, std::chrono::milliseconds(50)};
+
 struct RunOptions {
   ReadOptions read;
   unsigned jobs = 1;
@@ -311,6 +317,11 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
     report(problem.message);
     db.record_error(run, problem.path, problem.message);
   }
+  // Several documents a transaction, each under its own savepoint (README,
+  // "Atomicity"); a batch is committed at kBatch limits, while the writer
+  // waits for the workers once it is old, and by finish_run.
+  db.set_batching(kBatch);
+  const figtrail::cli::Idle idle{std::chrono::milliseconds(10), [&db] { db.commit_if_due(); }};
   Progress progress(inputs.files.size(), !options.quiet);
   figtrail::cli::run_in_order<Processed>(
       inputs.files.size(), options.jobs,
@@ -352,6 +363,8 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
             ++summary.documents_stored;
             summary.figures_stored += static_cast<std::int64_t>(out.figures.size());
             return;
+          } catch (const figtrail::BatchLost&) {
+            throw;  // the documents of the open batch are gone: stop, as after a kill
           } catch (const figtrail::StoreError& e) {
             out.error = e.what();
           }
@@ -359,8 +372,9 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
         report(out.error);
         db.record_error(run, out.path, out.error);
         ++summary.documents_failed;
-      });
-  db.finish_run(run, summary);
+      },
+      idle);
+  db.finish_run(run, summary);  // commits the last batch
 
   std::cout << "run " << run << ": " << summary.documents_stored << " stored, " << summary.documents_unchanged
             << " unchanged, " << summary.documents_failed << " failed, " << count_of(summary.figures_stored, "figure")

@@ -6,6 +6,8 @@
 // number of threads.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -17,17 +19,28 @@
 
 namespace figtrail::cli {
 
+// While the consumer waits for the next result: `call` every `period` (the
+// single writer commits a batch that has grown old meanwhile, so that it does
+// not hold SQLite's write lock while the workers extract).
+struct Idle {
+  std::chrono::milliseconds period{10};
+  std::function<void()> call;
+};
+
 // Runs `work(i)` for i in [0, count) on `jobs` threads and `consume(i,
 // result)` on the calling thread in order of i. `work` must not throw (it
-// returns its failure in the result); an exception from `consume` stops the
-// workers and is rethrown.
+// returns its failure in the result); an exception from `consume` or from
+// `idle.call` stops the workers and is rethrown. With one job and no idle
+// call, or a single item, the calling thread does the work itself; with an
+// idle call one job is one worker thread, so that the consumer can wait.
 template <typename Result>
 void run_in_order(std::size_t count, unsigned jobs, const std::function<Result(std::size_t)>& work,
-                  const std::function<void(std::size_t, Result&&)>& consume) {
-  if (jobs <= 1 || count <= 1) {
+                  const std::function<void(std::size_t, Result&&)>& consume, const Idle& idle = {}) {
+  if ((jobs <= 1 && !idle.call) || count <= 1) {
     for (std::size_t i = 0; i < count; ++i) consume(i, work(i));
     return;
   }
+  jobs = std::max(jobs, 1u);
   const std::size_t window = 2 * static_cast<std::size_t>(jobs);
   std::mutex mutex;
   std::condition_variable changed;
@@ -64,7 +77,16 @@ void run_in_order(std::size_t count, unsigned jobs, const std::function<Result(s
       Result result;
       {
         std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return done.count(next_out) != 0; });
+        const auto ready = [&] { return done.count(next_out) != 0; };
+        if (idle.call) {
+          while (!changed.wait_for(lock, idle.period, ready)) {
+            lock.unlock();
+            idle.call();
+            lock.lock();
+          }
+        } else {
+          changed.wait(lock, ready);
+        }
         auto node = done.extract(next_out);
         result = std::move(node.mapped());
       }

@@ -1,14 +1,18 @@
 // The store: exact round trips, replace/unchanged semantics, atomicity,
 // refusing foreign files, runs/errors bookkeeping and the audit.
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "figtrail/store.hpp"
@@ -634,6 +638,166 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     make_database(db_path, kSchemaV2 + std::string("PRAGMA user_version = 4;"));
     CHECK_THROWS_WITH(Database::open(db_path),
                       db_path.string() + ": unsupported figtrail schema version 4 (this figtrail reads version 3)");
+  }
+}
+
+TEST_CASE("batched transactions: a savepoint per document, commits at the limits", "[store][batch]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  auto db = Database::open(db_path);
+  const auto run = db.begin_run("test");
+  const std::vector<Figure> both{money(), percent_range()};
+  // What another connection sees: committed documents only.
+  const auto committed = [&db_path] { return std::stoi(sql_value(db_path, "SELECT count(*) FROM documents")); };
+  int stored = 0;
+  const auto store = [&](const std::string& name = {}) {
+    return db.store_document(run, report_record(dir / (name.empty() ? "d" + std::to_string(++stored) + ".md" : name)),
+                             both);
+  };
+  // The slow start: the first batch holds one document, the next two, ...
+  // `documents` more go into batches that are not committed.
+  const auto after_slow_start = [&](std::size_t limit) {
+    for (std::size_t batch = 1; batch < limit; batch *= 2) {
+      for (std::size_t i = 0; i < batch; ++i) store();
+    }
+    REQUIRE(committed() == stored);
+  };
+
+  SECTION("documents: 1, then 2, 4, ... up to max_documents a batch") {
+    db.set_batching({6, 0, std::chrono::milliseconds(0)});
+    std::vector<int> seen;
+    for (int i = 0; i < 20; ++i) {
+      store();
+      seen.push_back(committed());
+    }
+    // Commits after documents 1, 3 (1 + 2), 7 (+ 4), 13 (+ 6), 19 (+ 6).
+    CHECK(seen == std::vector<int>{1, 1, 3, 3, 3, 3, 7, 7, 7, 7, 7, 7, 13, 13, 13, 13, 13, 13, 19, 19});
+    CHECK(db.document_count() == 20);  // the writer sees its own batch
+    CHECK(db.is_current((dir / "d20.md").string(), kReportSha));
+    db.commit();
+    CHECK(committed() == 20);
+    db.commit();  // nothing open: nothing to do
+    CHECK(figure_rows(db_path) == 40);
+  }
+
+  SECTION("by size: max_bytes") {
+    db.set_batching({100, 1, std::chrono::milliseconds(0)});
+    after_slow_start(100);
+    store();
+    CHECK(committed() == stored);
+  }
+
+  SECTION("by age: not before") {
+    db.set_batching({100, 0, std::chrono::hours(1)});
+    after_slow_start(4);
+    store();
+    db.commit_if_due();
+    CHECK(committed() == stored - 1);
+  }
+
+  SECTION("by age: commit_if_due, and the next store") {
+    db.set_batching({100, 0, std::chrono::milliseconds(10)});
+    store();  // the first batch: one document
+    store();
+    CHECK(committed() == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    db.commit_if_due();
+    CHECK(committed() == 2);
+    store();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    store();  // the batch is old: committed with this one
+    CHECK(committed() == 4);
+  }
+
+  SECTION("a failing document rolls back alone; the batch goes on") {
+    db.set_batching({100, 0, std::chrono::milliseconds(0)});
+    after_slow_start(8);  // 7 documents stored, batches of 8 from now on
+    store("a.md");
+    Figure broken = percent_range();
+    broken.source = {30, 20};  // violates CHECK (byte_start <= byte_end)
+    const std::vector<Figure> bad{money(), broken};
+    CHECK_THROWS_WITH(db.store_document(run, report_record(dir / "b.md"), bad),
+                      db_path.string() + ": cannot store " + (dir / "b.md").string() +
+                          ": cannot insert a figure (CHECK constraint failed: byte_start <= byte_end)");
+    db.record_error(run, (dir / "b.md").string(), "b.md: cannot store");
+    // A failing replacement keeps the old version.
+    CHECK_THROWS_AS(db.store_document(run, report_record(dir / "a.md", kChangedSha), bad), StoreError);
+    store("c.md");
+    CHECK(committed() == 7);
+    db.finish_run(run, RunSummary{9, 0, 1, 18});  // commits the batch
+    CHECK(committed() == 9);
+    CHECK(sql_rows(db_path, "SELECT path, sha256 FROM documents WHERE path NOT LIKE '%/d%' ORDER BY path") ==
+          std::vector<std::vector<std::string>>{{(dir / "a.md").string(), kReportSha},
+                                                {(dir / "c.md").string(), kReportSha}});
+    CHECK(figure_rows(db_path) == 18);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM sentences") == "9");
+    CHECK(sql_value(db_path, "SELECT count(*) FROM errors") == "1");
+    CHECK(sql_value(db_path, "SELECT finished_at IS NOT NULL FROM runs") == "1");
+    CHECK(sql_value(db_path, "PRAGMA integrity_check") == "ok");
+  }
+
+  SECTION("a failing first document: its transaction is rolled back") {
+    db.set_batching({100, 0, std::chrono::milliseconds(0)});
+    Figure broken = money();
+    broken.source = {30, 20};
+    CHECK_THROWS_AS(db.store_document(run, report_record(dir / "b.md"), std::vector<Figure>{broken}), StoreError);
+    store();
+    CHECK(committed() == 1);
+    CHECK(figure_rows(db_path) == 2);
+  }
+
+  SECTION("unchanged documents are found within the batch too") {
+    db.set_batching({100, 0, std::chrono::milliseconds(0)});
+    after_slow_start(8);
+    CHECK(store("a.md") == StoreOutcome::Stored);
+    CHECK(store("a.md") == StoreOutcome::Unchanged);
+    CHECK(db.store_document(run, report_record(dir / "a.md", kChangedSha), both) == StoreOutcome::Replaced);
+    CHECK(committed() == stored);
+    db.commit();
+    CHECK(sql_value(db_path, "SELECT sha256 FROM documents WHERE path LIKE '%/a.md'") == kChangedSha);
+    CHECK(figure_rows(db_path) == static_cast<std::size_t>(2 * (stored + 1)));
+  }
+
+  SECTION("closing the database with an open batch stores none of it, as a kill would") {
+    db.set_batching({100, 0, std::chrono::milliseconds(0)});
+    after_slow_start(4);
+    store();
+    db = Database::open(dir / "other.db");  // the old connection is closed
+    CHECK(committed() == stored - 1);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM runs") == "1");  // begin_run committed at once
+  }
+
+  SECTION("a commit that fails loses the batch, says so, and the next store starts afresh") {
+    db.set_batching({100, 0, std::chrono::milliseconds(0)});
+    after_slow_start(4);
+    store();
+    store();
+    // Writing the WAL fails: no file may grow past its current size.
+    std::error_code ignored;
+    const auto wal_size = fs::file_size(db_path.string() + "-wal", ignored);
+    rlimit old_limit{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit tight = old_limit;
+    tight.rlim_cur = static_cast<rlim_t>(wal_size);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &tight) == 0);
+    std::string message;
+    try {
+      db.commit();
+    } catch (const BatchLost& e) {
+      message = e.what();
+    }
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    std::signal(SIGXFSZ, old_handler);
+    INFO(message);
+    CHECK(message.rfind(db_path.string() + ": cannot commit the transaction (", 0) == 0);
+    CHECK(message.ends_with("; the 2 documents stored since the last commit are not in the database"));
+    CHECK(db.document_count() == stored - 2);
+    store("c.md");
+    db.commit();
+    CHECK(committed() == stored - 2 + 1);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM documents WHERE path LIKE '%/c.md'") == "1");
+    CHECK(sql_value(db_path, "PRAGMA integrity_check") == "ok");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -38,10 +39,10 @@ constexpr std::int32_t kMinReadOnlyVersion = 2;
 // never hold it, so SQLite's busy handler covers every wait in store_document
 // and the run and error rows: a transaction never has to upgrade a read lock,
 // the one case where SQLite fails at once without waiting. Writers hold the
-// lock for one document: milliseconds normally, seconds for the largest
-// document the limits allow (200,000 figures). 30 s outlasts that with room
-// to spare, and a lock held longer (a stuck client) is reported within half
-// a minute.
+// lock for one document or one batch (ingest commits a batch after 50 ms):
+// milliseconds normally, seconds for the largest document the limits allow
+// (200,000 figures). 30 s outlasts that with room to spare, and a lock held
+// longer (a stuck client) is reported within half a minute.
 //
 // The one exception is switching a new file to WAL mode: SQLite reads the
 // header, then upgrades to an exclusive lock, and fails at once if another
@@ -190,6 +191,19 @@ class SqlFailure : public StoreError {
 };
 
 class Connection;
+
+// What went wrong, for a message: a SQL failure's detail, else what().
+std::string detail_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const SqlFailure& failure) {
+    return failure.detail();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
 
 // One use of a cached statement. Resets it when done, so no statement keeps a
 // read transaction open between calls.
@@ -435,10 +449,30 @@ Identity read_identity(Connection& connection) {
 }  // namespace
 
 struct Database::Impl {
+  struct OpenBatch {
+    std::size_t documents = 0;  // store calls in it, failed and unchanged ones too
+    std::uint64_t bytes = 0;    // about how much it wrote
+    std::chrono::steady_clock::time_point began;
+  };
+  // What a row costs besides its text, for OpenBatch::bytes: a rough figure
+  // (ids, numbers, index entries).
+  static constexpr std::uint64_t kRowBytes = 100;
+
   Connection connection;
   std::int64_t schema_version = kSchemaVersion;  // of the file, once checked
+  Batching batching;
+  // Documents the next batch may hold: 1 at first, doubling with each commit
+  // up to batching.max_documents.
+  std::size_t document_limit = 1;
+  std::optional<OpenBatch> batch;  // the open batch transaction
 
   Impl(std::string name, DbHandle db) : connection(std::move(name), std::move(db)) {}
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    // An uncommitted batch is not stored, as after a kill.
+    if (batch && in_transaction()) sqlite3_exec(connection.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 
   [[nodiscard]] const std::string& name() const { return connection.name(); }
 
@@ -540,16 +574,96 @@ struct Database::Impl {
     schema_version = identity.user_version;
   }
 
+  // ------------------------------------------------------------ batches
+
+  [[nodiscard]] bool in_transaction() const { return sqlite3_get_autocommit(connection.get()) == 0; }
+
+  void begin_batch() {
+    if (batch) return;
+    connection.query("BEGIN IMMEDIATE", "begin a transaction").step();
+    batch = OpenBatch{0, 0, std::chrono::steady_clock::now()};
+  }
+
+  [[nodiscard]] bool batch_full() const {
+    return batch &&
+           (batch->documents >= document_limit ||
+            (batching.max_bytes > 0 && batch->bytes >= batching.max_bytes) || batch_old());
+  }
+  [[nodiscard]] bool batch_old() const {
+    return batch && batching.max_age.count() > 0 &&
+           std::chrono::steady_clock::now() - batch->began >= batching.max_age;
+  }
+
+  // The batch transaction is gone (rolled back by SQLite, or COMMIT failed).
+  BatchLost batch_lost(const std::string& detail) {
+    const std::size_t documents = batch ? batch->documents : 0;
+    batch.reset();
+    if (in_transaction()) sqlite3_exec(connection.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return BatchLost(name() + ": " + detail + "; " +
+                     (documents == 1 ? std::string("the document stored since the last commit is")
+                                     : "the " + std::to_string(documents) +
+                                           " documents stored since the last commit are") +
+                     " not in the database");
+  }
+
+  void commit_batch() {
+    if (!batch) return;
+    try {
+      connection.query("COMMIT", "commit the transaction").step();
+    } catch (const SqlFailure& failure) {
+      throw batch_lost(failure.detail());
+    }
+    batch.reset();
+    document_limit = std::min(batching.max_documents, 2 * document_limit);
+  }
+
+  // Stores one document in the batch under a savepoint: a failure rolls back
+  // this document only, unless SQLite rolled back the whole transaction.
   StoreOutcome store(std::int64_t run_id, const DocumentRecord& document,
                      std::span<const Figure> figures) {
-    Transaction transaction(connection);
-    const StoreOutcome outcome = store_in_transaction(run_id, document, figures);
-    if (outcome != StoreOutcome::Unchanged) transaction.commit();
+    if (document_limit == 1 && !batch) {
+      // A transaction for this document alone: no savepoint needed.
+      begin_batch();
+      StoreOutcome outcome{};
+      try {
+        outcome = write_document(run_id, document, figures);
+      } catch (...) {
+        batch.reset();
+        if (in_transaction()) sqlite3_exec(connection.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+      ++batch->documents;
+      commit_batch();
+      return outcome;
+    }
+    begin_batch();
+    connection.query("SAVEPOINT document", "begin the document's savepoint").step();
+    StoreOutcome outcome{};
+    try {
+      outcome = write_document(run_id, document, figures);
+      connection.query("RELEASE document", "release the document's savepoint").step();
+    } catch (...) {
+      if (!in_transaction()) {
+        throw batch_lost("cannot store " + document.path + ": " + detail_of(std::current_exception()));
+      }
+      try {
+        connection.query("ROLLBACK TO document", "roll back the document").step();
+        connection.query("RELEASE document", "release the document's savepoint").step();
+      } catch (const SqlFailure& rollback) {
+        throw batch_lost("cannot roll back " + document.path + ": " + rollback.detail());
+      }
+      ++batch->documents;
+      if (batch_full()) commit_batch();
+      throw;
+    }
+    ++batch->documents;
+    if (batch_full()) commit_batch();
     return outcome;
   }
 
-  StoreOutcome store_in_transaction(std::int64_t run_id, const DocumentRecord& document,
-                                    std::span<const Figure> figures) {
+  // The document's rows, in the open transaction (or savepoint).
+  StoreOutcome write_document(std::int64_t run_id, const DocumentRecord& document,
+                              std::span<const Figure> figures) {
     std::optional<std::int64_t> old_id;
     {
       Query find = connection.query(
@@ -585,6 +699,7 @@ struct Database::Impl {
         .bind_text(7, document.encoding)
         .bind_int(8, document.encoding_confidence)
         .step();
+    batch->bytes += kRowBytes + document.path.size();
     const std::int64_t document_id = sqlite3_last_insert_rowid(connection.get());
 
     // Many figures share a sentence: store each sentence text once.
@@ -601,10 +716,12 @@ struct Database::Impl {
               .bind_text(2, figure.sentence)
               .step();
           it->second = sqlite3_last_insert_rowid(connection.get());
+          batch->bytes += kRowBytes + figure.sentence.size();
         }
         sentence_id = it->second;
       }
       insert_figure(document_id, sentence_id, figure);
+      batch->bytes += kRowBytes + figure.text.size() + figure.rule.size() + figure.unit.size();
     }
     return old_id ? StoreOutcome::Replaced : StoreOutcome::Stored;
   }
@@ -816,7 +933,22 @@ std::int64_t Database::begin_run(std::string_view command) {
       .bind_text(2, command)
       .bind_text(3, kPipelineVersion)
       .step();
-  return sqlite3_last_insert_rowid(impl_->connection.get());
+  const std::int64_t run_id = sqlite3_last_insert_rowid(impl_->connection.get());
+  impl_->commit_batch();
+  return run_id;
+}
+
+void Database::set_batching(const Batching& batching) {
+  impl_->batching = batching;
+  impl_->batching.max_documents = std::max<std::size_t>(1, batching.max_documents);
+  impl_->document_limit = 1;
+  if (impl_->batch_full()) impl_->commit_batch();
+}
+
+void Database::commit() { impl_->commit_batch(); }
+
+void Database::commit_if_due() {
+  if (impl_->batch_old()) impl_->commit_batch();
 }
 
 void Database::finish_run(std::int64_t run_id, const RunSummary& summary) {
@@ -832,7 +964,9 @@ void Database::finish_run(std::int64_t run_id, const RunSummary& summary) {
       .bind_int(5, summary.documents_failed)
       .bind_int(6, summary.figures_stored)
       .step();
-  if (sqlite3_changes(impl_->connection.get()) == 0) {
+  const bool found = sqlite3_changes(impl_->connection.get()) != 0;
+  impl_->commit_batch();
+  if (!found) {
     throw StoreError(impl_->name() + ": cannot finish run " + std::to_string(run_id) +
                      " (no such run)");
   }

@@ -1,11 +1,15 @@
-// store: figtrail's SQLite database (WAL mode). One transaction per document,
-// so a document's figures land whole or not at all; a `runs` row per batch;
-// provenance (source byte span, line, sentence, rule) on every figure; and an
-// audit that proves each stored span against the file on disk.
+// store: figtrail's SQLite database (WAL mode). Each document is atomic (its
+// figures land whole or not at all): by default it is stored in a transaction
+// of its own; with batching on, several documents share a transaction and
+// each has a savepoint of its own. A `runs` row per run; provenance (source
+// byte span, line, sentence, rule) on every figure; and an audit that proves
+// each stored span against the file on disk.
 //
 // The schema is documented for analysts in README.md ("Database schema").
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -27,6 +31,15 @@ namespace figtrail {
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Raised when the open batch transaction is gone: its COMMIT failed, or
+// SQLite rolled it back whole (disk full, I/O error). The documents stored
+// since the last commit are not in the database, as after a kill; the
+// Database starts a new transaction on the next store.
+class BatchLost : public StoreError {
+ public:
+  using StoreError::StoreError;
 };
 
 // What ingest stores about a document besides its figures.
@@ -63,6 +76,18 @@ struct StoredFigure {
   Figure figure;
 };
 
+// When a batch transaction is committed: once whichever limit it reaches
+// first. The first batch holds one document, and each next one may hold
+// twice as many as the last, up to max_documents (a slow start, as in TCP):
+// a run shows its first documents at once, and a kill early in it loses
+// little, while a long run soon commits max_documents at a time. The
+// default, one document, is a transaction per document.
+struct Batching {
+  std::size_t max_documents = 1;         // store_document calls in it (0 counts as 1)
+  std::uint64_t max_bytes = 0;           // about this much written (0: no limit)
+  std::chrono::milliseconds max_age{0};  // since it began (0: no limit)
+};
+
 struct AuditReport {
   std::int64_t documents_checked = 0;
   std::int64_t figures_checked = 0;
@@ -85,24 +110,45 @@ class Database {
 
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
+  // Rolls back an open batch: its documents are not stored, as after a kill.
   ~Database();
 
-  // Starts a batch; returns its run id. `command` is recorded as given.
+  // Starts a run; returns its id. `command` is recorded as given. The
+  // run row is committed at once.
   std::int64_t begin_run(std::string_view command);
+  // Records the summary and commits it with the open batch, if any.
   void finish_run(std::int64_t run_id, const RunSummary& summary);
 
   // True when a document with this path, SHA-256 and the current pipeline
   // version is stored already, with its encoding recorded (so the caller can
-  // skip extraction).
+  // skip extraction). Sees only committed documents of other connections.
   [[nodiscard]] bool is_current(std::string_view path, std::string_view sha256) const;
 
-  // Stores one document and its figures in one transaction, replacing any
-  // earlier version of the same path. On failure throws StoreError naming the
-  // document, and the database holds what it held before.
+  // Stores one document and its figures, replacing any earlier version of the
+  // same path, atomically: in the open batch transaction (starting one if
+  // none is open) under a savepoint of its own. Commits the batch when it
+  // reaches a limit of set_batching; by default, that is at once. Until then
+  // other connections do not see the document.
+  //
+  // On failure throws StoreError naming the document, and the database (the
+  // batch included) holds what it held before this call; the batch goes on.
+  // Throws BatchLost when committing fails or the failure took the batch
+  // transaction with it.
   StoreOutcome store_document(std::int64_t run_id, const DocumentRecord& document,
                               std::span<const Figure> figures);
 
-  // Records an input that could not be processed in this run.
+  // Makes store_document group documents into transactions (see Batching).
+  // Holding a batch open holds SQLite's write lock: other writers wait (up to
+  // the busy timeout, 30 s), readers do not. A caller that may wait long
+  // between documents calls commit_if_due while it waits.
+  void set_batching(const Batching& batching);
+  // Commits the open batch, if any. Throws BatchLost when that fails.
+  void commit();
+  // Commits the open batch if it is older than Batching::max_age.
+  void commit_if_due();
+
+  // Records an input that could not be processed in this run (in the open
+  // batch, if any).
   void record_error(std::int64_t run_id, std::string_view path, std::string_view message);
 
   // All stored figures ordered by document path then byte_start; only one
