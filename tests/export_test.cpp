@@ -361,7 +361,8 @@ TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[ex
   SECTION("a refused long line costs about its bytes in memory, not a decoded document") {
     // Decoding and folding a line costs about 15 bytes of memory per byte
     // (folded text, offset map, segmentation); the refusal reads the file
-    // and scans it once.
+    // and scans it once. The bound leaves room for the string's growth
+    // while reading and for a sanitizer's quarantine and shadow memory.
     constexpr std::size_t kSize = 32'000'000;
     std::string line;
     line.reserve(kSize + 1);
@@ -373,7 +374,7 @@ TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[ex
     CHECK(r.out.empty());
     CHECK(r.err == "figtrail: big.txt: line 1 is 32000000 bytes long; the limit is 1048576, see --max-line-length\n");
     INFO("peak RSS " << r.peak_rss_kib << " KiB");
-    CHECK(r.peak_rss_kib < static_cast<long>(4 * kSize / 1024 + 32 * 1024));
+    CHECK(r.peak_rss_kib < static_cast<long>(6 * kSize / 1024 + 48 * 1024));
   }
 
   SECTION("UTF-8: a line of exactly the limit passes, one byte more is refused; lines are counted") {
