@@ -11,29 +11,20 @@
 //   - with `ingest`, each failure is a row of the run's `errors` table whose
 //     message is the stderr line, and the good file is stored.
 // Nothing here is downloaded: every input is made by the test.
-#include <fcntl.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <random>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "process.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -42,115 +33,30 @@ using namespace std::string_literals;
 namespace {
 
 // ---------------------------------------------------------------------------
-// Fixtures: a temporary directory per test, files, and running the binary.
+// Fixtures: a temporary directory per test, files, and running the binary
+// (process.hpp).
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) FAIL("cannot read " << path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) FAIL("cannot write " << path);
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-  double seconds = 0;
-  long max_rss_mib = 0;  // the child's peak resident memory
-};
+using figtrail::test::Result;
 
 // Every child gets this long, unless a test says otherwise.
 constexpr std::chrono::seconds kTimeLimit{60};
 
-// A fresh directory under the system temp dir, removed with everything in it.
-// The binary runs in work(); its captured output goes beside it.
-class Sandbox {
+// Every run has a time limit, and must end in an exit.
+class Sandbox : public figtrail::test::Sandbox {
  public:
-  Sandbox() {
-    std::random_device random;
-    root_ = fs::temp_directory_path() / ("figtrail-bad-input-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(root_ / "work");
-  }
-  Sandbox(const Sandbox&) = delete;
-  Sandbox& operator=(const Sandbox&) = delete;
-  ~Sandbox() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
-  [[nodiscard]] fs::path work() const { return root_ / "work"; }
-  [[nodiscard]] fs::path operator/(const std::string& relative) const { return work() / relative; }
-  void write(const std::string& relative, const std::string& bytes) const { write_bytes(work() / relative, bytes); }
+  Sandbox() : figtrail::test::Sandbox("bad-input-test") {}
 
   // Runs `figtrail args...` in work() with stdin from /dev/null. A child
   // that has not exited after `limit` is killed and the test fails.
   Result run(const std::vector<std::string>& args, std::chrono::seconds limit = kTimeLimit) {
-    const std::string n = std::to_string(++runs_);
-    const fs::path out_path = root_ / ("stdout-" + n);
-    const fs::path err_path = root_ / ("stderr-" + n);
-    const std::string cwd = work().string();
-    std::vector<std::string> argv_strings{FIGTRAIL_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    std::string command;
-    for (const std::string& arg : argv_strings) command += (command.empty() ? "" : " ") + arg;
-
-    const auto start = std::chrono::steady_clock::now();
-    const pid_t pid = ::fork();
-    if (pid < 0) FAIL("fork failed");
-    if (pid == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0 || err < 0) ::_exit(125);
-      if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(FIGTRAIL_BINARY, argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    rusage usage{};
-    bool timed_out = false;
-    for (;;) {
-      const pid_t waited = ::wait4(pid, &status, WNOHANG, &usage);
-      if (waited == pid) break;
-      if (waited < 0 && errno != EINTR) FAIL("wait4 failed");
-      if (std::chrono::steady_clock::now() - start > limit) {
-        ::kill(pid, SIGKILL);
-        while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
-        }
-        timed_out = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    Result result;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.max_rss_mib = usage.ru_maxrss / 1024;
-    result.out = read_bytes(out_path);
-    result.err = read_bytes(err_path);
+    const std::string command = figtrail::test::command_line(args);
+    Result result = wait(spawn(args), limit);
     std::cout << "bad_input: " << command << ": " << result.seconds << " s, " << result.max_rss_mib << " MiB\n";
     INFO("command: " << command << "\nstderr:\n" << result.err.substr(0, 4000));
-    if (timed_out) FAIL("figtrail hung: killed after " << limit.count() << " s");
-    if (WIFSIGNALED(status)) FAIL("figtrail crashed: signal " << WTERMSIG(status));
-    if (!WIFEXITED(status)) FAIL("figtrail did not exit normally (wait status " << status << ")");
-    result.status = WEXITSTATUS(status);
-    if (result.status >= 125) FAIL("could not start " << FIGTRAIL_BINARY << " (status " << result.status << ")");
+    if (result.timed_out) FAIL("figtrail hung: killed after " << limit.count() << " s");
+    if (!result.exited) FAIL("figtrail crashed: signal " << result.signal);
     return result;
   }
-
- private:
-  fs::path root_;
-  int runs_ = 0;
 };
 
 // ---------------------------------------------------------------------------

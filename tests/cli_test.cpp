@@ -1,22 +1,16 @@
 // End-to-end tests of the figtrail command line: the real binary
 // (FIGTRAIL_BINARY) runs as a child process in a fresh temporary directory;
 // its stdout, stderr and exit status are checked exactly.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "process.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -25,50 +19,15 @@ using namespace std::string_literals;
 namespace {
 
 // ---------------------------------------------------------------------------
-// Fixtures: a temporary directory per test, files, and running the binary.
+// Fixtures: a temporary directory per test, files, and running the binary
+// (process.hpp).
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) FAIL("cannot read " << path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using figtrail::test::Result;
 
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) FAIL("cannot write " << path);
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// A fresh directory under the system temp dir, removed with everything in it.
-// The binary runs in work(); its captured output goes beside it, so that a
-// directory walk never sees the capture files.
-class Sandbox {
+// Every run must end in an exit, not a signal.
+class Sandbox : public figtrail::test::Sandbox {
  public:
-  Sandbox() {
-    std::random_device random;
-    root_ = fs::temp_directory_path() / ("figtrail-cli-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(root_ / "work");
-  }
-  Sandbox(const Sandbox&) = delete;
-  Sandbox& operator=(const Sandbox&) = delete;
-  ~Sandbox() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
-  [[nodiscard]] fs::path work() const { return root_ / "work"; }
-  [[nodiscard]] fs::path operator/(const std::string& relative) const { return work() / relative; }
-
-  void write(const std::string& relative, const std::string& bytes) const { write_bytes(work() / relative, bytes); }
-  [[nodiscard]] std::string read(const std::string& relative) const { return read_bytes(work() / relative); }
+  Sandbox() : figtrail::test::Sandbox("cli-test") {}
 
   // Runs `figtrail args...` with work() as its current directory and stdin
   // from /dev/null.
@@ -77,47 +36,10 @@ class Sandbox {
   // Runs figtrail with standard input read from `stdin_file` (relative to
   // the work directory), or /dev/null when empty.
   Result run_with_stdin(const std::vector<std::string>& args, const std::string& stdin_file) {
-    const std::string n = std::to_string(++runs_);
-    const std::string in_path = stdin_file.empty() ? std::string("/dev/null") : (work() / stdin_file).string();
-    const fs::path out_path = root_ / ("stdout-" + n);
-    const fs::path err_path = root_ / ("stderr-" + n);
-    const std::string cwd = work().string();
-    std::vector<std::string> argv_strings{FIGTRAIL_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const pid_t pid = ::fork();
-    if (pid < 0) FAIL("fork failed");
-    if (pid == 0) {
-      const int in = ::open(in_path.c_str(), O_RDONLY);
-      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0 || err < 0) ::_exit(125);
-      if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(FIGTRAIL_BINARY, argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    pid_t waited = 0;
-    do {
-      waited = ::waitpid(pid, &status, 0);
-    } while (waited < 0 && errno == EINTR);
-    if (waited != pid) FAIL("waitpid failed");
-    if (!WIFEXITED(status)) FAIL("figtrail did not exit normally (wait status " << status << ")");
-    Result result;
-    result.status = WEXITSTATUS(status);
-    if (result.status >= 125) FAIL("could not start " << FIGTRAIL_BINARY << " (status " << result.status << ")");
-    result.out = read_bytes(out_path);
-    result.err = read_bytes(err_path);
+    Result result = wait(spawn(args, stdin_file));
+    if (!result.exited) FAIL("figtrail did not exit normally (wait status " << result.wait_status << ")");
     return result;
   }
-
- private:
-  fs::path root_;
-  int runs_ = 0;
 };
 
 // ---------------------------------------------------------------------------

@@ -36,13 +36,10 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
 #include <sstream>
@@ -50,143 +47,40 @@
 #include <thread>
 #include <vector>
 
+#include "process.hpp"
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) FAIL("cannot read " << path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) FAIL("cannot write " << path);
-}
-
 // ---------------------------------------------------------------------------
-// Child processes.
+// Child processes (process.hpp).
 
-struct Result {
-  bool exited = false;  // false: killed by a signal
-  int status = -1;      // exit status when exited
-  int signal = 0;       // the signal when not
-  std::string out;
-  std::string err;
-};
+using figtrail::test::Child;
+using figtrail::test::Result;
+using figtrail::test::write_bytes;
 
-struct Child {
-  pid_t pid = -1;
-  int number = 0;  // names its capture files
-};
-
-// A fresh directory under the system temp dir, removed with everything in it.
-// figtrail runs in work(); captured output goes beside it, outside the batch.
-class Sandbox {
+class Sandbox : public figtrail::test::Sandbox {
  public:
-  Sandbox() {
-    std::random_device random;
-    root_ = fs::temp_directory_path() /
-            ("figtrail-durability-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()) +
-             std::to_string(random()));
-    fs::create_directories(root_ / "work");
-  }
-  Sandbox(const Sandbox&) = delete;
-  Sandbox& operator=(const Sandbox&) = delete;
-  ~Sandbox() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
-  [[nodiscard]] fs::path work() const { return root_ / "work"; }
-  [[nodiscard]] fs::path operator/(const std::string& relative) const { return work() / relative; }
-
-  // Starts `figtrail args...` in work(), stdin from /dev/null.
-  Child spawn(const std::vector<std::string>& args) {
-    Child child;
-    child.number = ++children_;
-    const fs::path out_path = root_ / ("stdout-" + std::to_string(child.number));
-    const fs::path err_path = root_ / ("stderr-" + std::to_string(child.number));
-    const std::string cwd = work().string();
-    std::vector<std::string> argv_strings{FIGTRAIL_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    child.pid = ::fork();
-    if (child.pid < 0) FAIL("fork failed");
-    if (child.pid == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0 || err < 0) ::_exit(125);
-      if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(FIGTRAIL_BINARY, argv.data());
-      ::_exit(127);
-    }
-    return child;
-  }
-
-  Result wait(const Child& child) {
-    int status = 0;
-    pid_t waited = 0;
-    do {
-      waited = ::waitpid(child.pid, &status, 0);
-    } while (waited < 0 && errno == EINTR);
-    if (waited != child.pid) FAIL("waitpid failed");
-    Result result;
-    if (WIFEXITED(status)) {
-      result.exited = true;
-      result.status = WEXITSTATUS(status);
-      if (result.status >= 125) FAIL("could not start " << FIGTRAIL_BINARY << " (status " << result.status << ")");
-    } else if (WIFSIGNALED(status)) {
-      result.signal = WTERMSIG(status);
-    } else {
-      FAIL("unexpected wait status " << status);
-    }
-    // A child killed before it opened its capture files leaves none.
-    const fs::path out_path = root_ / ("stdout-" + std::to_string(child.number));
-    const fs::path err_path = root_ / ("stderr-" + std::to_string(child.number));
-    if (fs::exists(out_path)) result.out = read_bytes(out_path);
-    if (fs::exists(err_path)) result.err = read_bytes(err_path);
-    return result;
-  }
-
-  Result run(const std::vector<std::string>& args) { return wait(spawn(args)); }
-
-  // True once the child has exited (without reaping it).
-  static bool exited(const Child& child) {
-    siginfo_t info{};
-    return ::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-           info.si_pid == child.pid;
-  }
-
-  // True while some connection holds the write lock of the WAL database
-  // whose index is `shm`: SQLite's WAL write lock is an fcntl lock on byte
-  // 120 of the -shm file. F_GETLK only looks; it takes no lock.
-  static bool write_lock_held(const fs::path& shm) {
-    const int fd = ::open(shm.c_str(), O_RDONLY);
-    if (fd < 0) return false;
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = 120;
-    lock.l_len = 1;
-    const bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
-    ::close(fd);
-    return held;
-  }
-
- private:
-  fs::path root_;
-  int children_ = 0;
+  Sandbox() : figtrail::test::Sandbox("durability-test") {}
 };
+
+// True while some connection holds the write lock of the WAL database whose
+// index is `shm`: SQLite's WAL write lock is an fcntl lock on byte 120 of
+// the -shm file. F_GETLK only looks; it takes no lock.
+bool write_lock_held(const fs::path& shm) {
+  const int fd = ::open(shm.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 120;
+  lock.l_len = 1;
+  const bool held = ::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
 
 // "run 3: 1 stored, 2 unchanged, 0 failed, 5 figures stored" (first line of ingest).
 struct Summary {
@@ -640,7 +534,7 @@ Result run_and_kill(Sandbox& box, const std::vector<std::string>& args, const Ki
     const fs::path shm = db.string() + "-shm";
     const auto deadline = std::chrono::steady_clock::now() + 1s;
     while (!Sandbox::exited(child) && std::chrono::steady_clock::now() < deadline) {
-      if (Sandbox::write_lock_held(shm)) {
+      if (write_lock_held(shm)) {
         ::kill(child.pid, SIGKILL);
         killed_inside_write = true;
         break;

@@ -1,0 +1,88 @@
+// The child-process harness of the tests that run the built figtrail binary
+// end to end (test_cli, test_bad_input, test_durability): a fresh temporary
+// directory per test, figtrail started in it as a child process with its
+// stdout and stderr captured to files, and waited for, with or without a
+// wall-clock limit. The binary is FIGTRAIL_BINARY (tests/CMakeLists.txt).
+//
+// Failures of the harness itself (a file that cannot be read or written,
+// fork or wait failing, a binary that cannot be started) fail the running
+// Catch2 test; how figtrail ended is for the test to judge.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace figtrail::test {
+
+// The whole file.
+std::string read_bytes(const std::filesystem::path& path);
+// Replaces the file with `bytes`, creating its directories.
+void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+
+// The command line of `figtrail args...`, for messages.
+std::string command_line(const std::vector<std::string>& args);
+
+// A figtrail that was started.
+struct Child {
+  pid_t pid = -1;
+  int number = 0;  // names its capture files
+  std::chrono::steady_clock::time_point started;
+};
+
+// How it ended.
+struct Result {
+  bool exited = false;      // false: killed by a signal
+  int status = -1;          // exit status when exited
+  int signal = 0;           // the signal when not
+  int wait_status = 0;      // as wait gave it
+  bool timed_out = false;   // still running at its limit, so killed
+  std::string out;          // what it wrote to stdout
+  std::string err;          // and to stderr
+  double seconds = 0;       // wall-clock time from start to end
+  long max_rss_mib = 0;     // its peak resident memory
+};
+
+// A fresh directory under the system temp dir, removed with everything in
+// it. figtrail runs in work(); its captured output goes beside it, so that a
+// directory walk never sees the capture files.
+class Sandbox {
+ public:
+  // The directory is named figtrail-<name>-<pid>-<random>.
+  explicit Sandbox(const std::string& name);
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+  ~Sandbox();
+
+  [[nodiscard]] std::filesystem::path work() const { return root_ / "work"; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& relative) const { return work() / relative; }
+
+  void write(const std::string& relative, const std::string& bytes) const { write_bytes(work() / relative, bytes); }
+  [[nodiscard]] std::string read(const std::string& relative) const { return read_bytes(work() / relative); }
+
+  // Starts `figtrail args...` in work(), with standard input read from
+  // `stdin_file` (relative to work()), or /dev/null when empty.
+  Child spawn(const std::vector<std::string>& args, const std::string& stdin_file = "");
+
+  // Reaps the child and reads its output. With a limit, a child still
+  // running that long after its start is killed with SIGKILL (timed_out).
+  // Fails the test when figtrail could not be started (exit status 125 to
+  // 127 from the forked child).
+  Result wait(const Child& child, std::optional<std::chrono::seconds> limit = std::nullopt);
+
+  // spawn, then wait without a limit.
+  Result run(const std::vector<std::string>& args) { return wait(spawn(args)); }
+
+  // True once the child has exited (without reaping it).
+  static bool exited(const Child& child);
+
+ private:
+  std::filesystem::path root_;
+  int children_ = 0;
+};
+
+}  // namespace figtrail::test
