@@ -121,6 +121,29 @@ TEST_CASE("each encoding yields 350亿美元 with a span over its original bytes
   }
 }
 
+TEST_CASE("a figure's sentence is trimmed to whole characters in every encoding", "[formats]") {
+  const std::string text = "  Revenue rose 5% in 2025.  Then 上市 grew 12%.  \n";
+  struct Encoded {
+    const char* charset;
+    std::string bytes;
+    IngestOptions options;
+  };
+  const std::vector<Encoded> cases{
+      {"UTF-8", text, {}},
+      {"UTF-16LE", utf16(true, text), {}},
+      {"UTF-16BE", utf16(false, text), {}},
+      {"GB18030", encode("GB18030", text), IngestOptions{"GB18030"}},
+  };
+  for (const Encoded& c : cases) {
+    INFO(c.charset);
+    const Document doc = figtrail::make_document("s.txt", c.bytes, SourceFormat::PlainText, c.options);
+    const std::vector<Figure> figures = figtrail::extract_figures(doc);
+    REQUIRE(figures.size() == 2);
+    CHECK(convert("UTF-8", c.charset, figures[0].sentence) == "Revenue rose 5% in 2025.");
+    CHECK(convert("UTF-8", c.charset, figures[1].sentence) == "Then 上市 grew 12%.");
+  }
+}
+
 TEST_CASE("a legacy character maps to its own bytes", "[formats]") {
   const std::string bytes = encode("GB18030", kSimplified);
   const Document doc = figtrail::make_document("r.txt", bytes, SourceFormat::PlainText);

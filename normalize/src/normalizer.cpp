@@ -34,10 +34,13 @@ bool contains_any_word(std::string_view text, std::initializer_list<std::string_
                      [&](std::string_view w) { return lower.find(w) != std::string::npos; });
 }
 
+constexpr std::string_view kBlanks = " \t\r\n";
+bool is_blank(char c) { return kBlanks.find(c) != std::string_view::npos; }
+
 std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto first = text.find_first_not_of(kBlanks);
   if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(kBlanks);
   return std::string(text.substr(first, last - first + 1));
 }
 
@@ -455,8 +458,13 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     f.per = r.per;
     f.rule = r.rule;
     f.line = doc.line_of(f.source.begin);
-    const SourceSpan sentence = doc.folded.map.to_source(doc.segments.sentence_at(r.span.begin));
-    f.sentence = trim(doc.source_text(sentence));
+    // Trimmed in the folded text, then mapped: the source may be UTF-16,
+    // where a space is two bytes.
+    FoldedSpan sentence = doc.segments.sentence_at(r.span.begin);
+    const std::string_view folded_text = doc.folded.text;
+    while (sentence.begin < sentence.end && is_blank(folded_text[sentence.begin])) ++sentence.begin;
+    while (sentence.end > sentence.begin && is_blank(folded_text[sentence.end - 1])) --sentence.end;
+    f.sentence = std::string(doc.source_text(doc.folded.map.to_source(sentence)));
     const std::optional<Period> period = period_of(doc, r.span);
     if (period) {
       f.period = period->label;
