@@ -367,6 +367,7 @@ StageReport measure_stages(const Corpus& corpus, std::uint64_t byte_limit, const
   remove_database(db_path);
   {
     figtrail::Database db = figtrail::Database::open(db_path);
+    db.set_batching(figtrail::kIngestBatching);  // as ingest stores
     const std::int64_t run = db.begin_run("figtrail-bench stages");
     figtrail::RunSummary summary;
     auto& st = report.stages;
@@ -404,7 +405,8 @@ StageReport measure_stages(const Corpus& corpus, std::uint64_t byte_limit, const
         const std::vector<figtrail::Figure> figures = normalizer.normalize(doc, mentions, fx);
         watch.lap(st[kNormalize].time);
         if (!db.is_current(doc.path, doc.sha256)) {
-          db.store_document(run, {doc.path, doc.sha256, doc.bytes.size()}, figures);
+          db.store_document(run, {doc.path, doc.sha256, doc.bytes.size(), doc.encoding, doc.encoding_confidence},
+                            figures);
         }
         watch.lap(st[kStore].time);
         report.mentions += mentions.size();

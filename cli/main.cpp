@@ -260,11 +260,6 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// When ingest's single writer commits: after 64 documents, about 2 MB of
-// rows (SQLite's default page cache holds them) or 50 ms, whichever comes
-// first. The age bounds how long another writer waits for the lock and how
-// much work a kill loses.
-constexpr figtrail::Batching kBatch{64, 2'000'000, std::chrono::milliseconds(50)};
 
 struct RunOptions {
   ReadOptions read;
@@ -318,9 +313,9 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
     db.record_error(run, problem.path, problem.message);
   }
   // Several documents a transaction, each under its own savepoint (README,
-  // "Atomicity"); a batch is committed at kBatch limits, while the writer
+  // "Atomicity"); a batch is committed at kIngestBatching limits, while the writer
   // waits for the workers once it is old, and by finish_run.
-  db.set_batching(kBatch);
+  db.set_batching(figtrail::kIngestBatching);
   const figtrail::cli::Idle idle{std::chrono::milliseconds(10), [&db] { db.commit_if_due(); }};
   Progress progress(inputs.files.size(), !options.quiet);
   figtrail::cli::run_in_order<Processed>(
@@ -413,13 +408,15 @@ int run_export(const std::string& db_path, const std::string& format, const std:
   const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
   auto figures = db.figures(kind);
   // Stored text is the original bytes (audit checks them); output is UTF-8.
+  // The document's encoding is printed too, last in CSV so that the columns
+  // before it keep their places.
   for (figtrail::StoredFigure& s : figures) {
     s.figure.text = utf8_of(s.figure.text, s.document_encoding);
     s.figure.sentence = utf8_of(s.figure.sentence, s.document_encoding);
   }
   if (format == "csv") {
     std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,"
-                 "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence\r\n";
+                 "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding\r\n";
     for (const figtrail::StoredFigure& s : figures) {
       const figtrail::Figure& f = s.figure;
       std::cout << csv_field(s.document_path) << ',' << s.document_sha256 << ',' << figtrail::to_string(f.kind)
@@ -429,7 +426,7 @@ int run_export(const std::string& db_path, const std::string& format, const std:
                 << real_text(f.value_usd) << ',' << real_text(f.low_usd) << ',' << real_text(f.high_usd) << ','
                 << real_text(f.fx_rate) << ',' << (f.fx_rate ? std::to_string(f.fx_year) : "") << ','
                 << f.source.begin << ',' << f.source.end << ',' << f.line << ',' << csv_field(f.rule) << ','
-                << csv_field(f.sentence) << "\r\n";
+                << csv_field(f.sentence) << ',' << csv_field(s.document_encoding) << "\r\n";
     }
     return kExitOk;
   }
@@ -437,6 +434,7 @@ int run_export(const std::string& db_path, const std::string& format, const std:
     json j = figure_json(s.document_path, s.figure);
     j["sha256"] = s.document_sha256;
     j["sentence"] = s.figure.sentence;
+    j["encoding"] = optional_text(s.document_encoding);  // null: stored before schema version 3
     print_jsonl(j);
   }
   return kExitOk;
