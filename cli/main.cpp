@@ -260,7 +260,6 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-
 struct RunOptions {
   ReadOptions read;
   unsigned jobs = 1;
