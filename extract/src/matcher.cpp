@@ -382,7 +382,6 @@ DigitKeys digit_keys(std::string_view pattern) {
 // on whether the bytes around it are word characters, which the key holds.
 class SubmatchCache {
  public:
-
   static constexpr std::size_t kMaxMatchBytes = 64;  // offsets fit a byte
   static constexpr std::size_t kMaxEntries = 1 << 14;
 
@@ -550,9 +549,8 @@ struct Matcher::Impl {
     // The magnitude to look at is the last one: a range's high end's.
     FoldedSpan& last_magnitude = empty(m.number_high) ? m.magnitude : m.magnitude_high;
     if (!empty(last_magnitude)) {
-      const std::vector<Surface>& words = units_after;
       const std::size_t reach = std::max(last_magnitude.end, m.unit_after.end);
-      if (const FoldedSpan word = word_at(doc, last_magnitude.begin, words); !empty(word) && word.end >= reach) {
+      if (const FoldedSpan word = word_at(doc, last_magnitude.begin, units_after); !empty(word) && word.end >= reach) {
         m.unit_after = word;
         last_magnitude = {};
         for (FoldedSpan* later : {&m.magnitude_after_unit, &m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun,
