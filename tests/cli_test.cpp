@@ -176,8 +176,10 @@ void check_figure(const json& actual, const std::string& doc, const Expect& e, c
   CHECK_FALSE(actual["rule"].get<std::string>().empty());
   json without_rule = actual;
   without_rule.erase("rule");
+  // export's document fields (checked by its tests); extract has none.
   without_rule.erase("sha256");
   without_rule.erase("sentence");
+  without_rule.erase("encoding");
   CHECK(without_rule.dump() == expected_json(doc, e).dump());
   const auto start = actual.at("byte_start").get<std::size_t>();
   const auto end = actual.at("byte_end").get<std::size_t>();
@@ -227,7 +229,7 @@ const std::string kReportB2Sha = "a944267dfce4267d4ddc23f351dcc21b81d8c22dc091f5
 
 const std::string kCsvHeader =
     "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,high_usd,"
-    "fx_rate,fx_year,byte_start,byte_end,line,rule,sentence";
+    "fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding";
 
 // reports/a.txt, reports/b.md, and a file a directory walk must skip.
 void write_reports(const Sandbox& box) {
@@ -530,7 +532,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
         "database t.db: 2 documents, 4 money, 3 percent\n");
   REQUIRE(fs::exists(box / "t.db"));
 
-  SECTION("jsonl: every figure with its document's sha256 and sentence, ordered by path and offset") {
+  SECTION("jsonl: every figure with its document's sha256, encoding and sentence, ordered by path and offset") {
     const Result r = box.run({"export", "--db", "t.db"});
     CHECK(r.status == 0);
     CHECK(r.err.empty());
@@ -541,6 +543,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     for (std::size_t i = 0; i < figures.size(); ++i) {
       INFO("figure " << i);
       CHECK(figures[i].at("sha256") == (i < 4 ? kReportASha : kReportBSha));
+      CHECK(figures[i].at("encoding") == "UTF-8");
     }
     CHECK(figures[0].at("sentence") == kSentenceA1);
     CHECK(figures[1].at("sentence") == kSentenceA1);
@@ -548,7 +551,8 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(figures[3].at("sentence") == kSentenceA2);
     for (std::size_t i = 4; i < 7; ++i) CHECK(figures[i].at("sentence") == kSentenceB);
 
-    // The stored figures are the ones extract prints (rule included).
+    // The stored figures are the ones extract prints (rule included); the
+    // document's fields are export's alone (extract prints no encoding).
     const Result extracted = box.run({"extract", "reports"});
     CHECK(extracted.status == 0);
     const std::vector<json> expected = jsonl(extracted.out);
@@ -557,6 +561,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
       json stored = figures[i];
       stored.erase("sha256");
       stored.erase("sentence");
+      stored.erase("encoding");
       CHECK(stored.dump() == expected[i].dump());
     }
   }
@@ -568,7 +573,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(r.out.rfind(kCsvHeader + "\r\n", 0) == 0);
     // A text with a comma is quoted; a sentence with quotes doubles them.
     CHECK(r.out.find(",\"$1,200\",1200,,,USD,,,,0,1200.0,,,1.0,2025,39,45,1,") != std::string::npos);
-    CHECK(r.out.find(",\"He said \"\"margins hit 40%\"\", revenue was $1,200 (up from about $900).\"\r\n") !=
+    CHECK(r.out.find(",\"He said \"\"margins hit 40%\"\", revenue was $1,200 (up from about $900).\",UTF-8\r\n") !=
           std::string::npos);
 
     const auto rows = parse_csv(r.out);
@@ -578,7 +583,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(header == kCsvHeader);
     // document, sha256, kind, text, value, low, high, unit, qualifier, per,
     // period, projection, value_usd, low_usd, high_usd, fx_rate, fx_year,
-    // byte_start, byte_end, line, (rule), sentence
+    // byte_start, byte_end, line, (rule), sentence, encoding
     using Row = std::vector<std::string>;
     const std::vector<Row> expected{
         {"reports/a.txt", kReportASha, "money", "350亿美元", "35000000000", "", "", "USD", "", "", "", "0", "35000000000.0", "", "", "1.0", "2025", "9", "21", "1",
@@ -596,9 +601,11 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     for (std::size_t i = 0; i < expected.size(); ++i) {
       Row row = rows[i + 1];
       INFO("row " << i + 1);
-      REQUIRE(row.size() == 22);
+      REQUIRE(row.size() == 23);
       CHECK_FALSE(row[20].empty());  // rule
       row.erase(row.begin() + 20);
+      CHECK(row.back() == "UTF-8");  // encoding
+      row.pop_back();
       CHECK(row == expected[i]);
     }
   }

@@ -212,6 +212,19 @@ std::vector<std::vector<std::string>> sql_rows(const fs::path& db_path, const st
   return rows;
 }
 
+// Runs a statement that writes.
+void sql_exec(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  INFO(sql << ": " << message);
+  REQUIRE(rc == SQLITE_OK);
+}
+
 // Over 128 non-ASCII bytes in every encoding, so that detection is sure.
 const std::string kSimplified =
     "2024年全球人工智能芯片市场规模达到350亿美元，同比增长42%。Revenue from data center GPUs grew "
@@ -296,6 +309,7 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
       INFO(doc << " " << f.dump());
       CHECK(text.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD
       CHECK(extracted[{doc, start}] == text);
+      CHECK(f.at("encoding") == input.encoding);
       // The span is the text's bytes in the file's own encoding.
       CHECK(input.bytes.substr(start, end - start) == encode(input.charset.c_str(), text));
       if (text == input.money) {
@@ -316,12 +330,14 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
     for (std::size_t i = 1; i < rows.size(); ++i) {
       const auto& row = rows[i];
       REQUIRE(row.size() == rows[0].size());
-      // document, sha256, kind, text, ..., byte_start (17), byte_end, line, rule, sentence
+      // document, sha256, kind, text, ..., byte_start (17), byte_end, line, rule, sentence (21), encoding
+      REQUIRE(row.size() == 23);
       INFO(row[0] << " " << row[3]);
       CHECK(extracted[{row[0], std::stoul(row[17])}] == row[3]);
+      CHECK(row[22] == by_file.at(row[0])->encoding);
       if (row[3] == by_file.at(row[0])->money) {
         ++money_found[row[0]];
-        CHECK(row.back() == by_file.at(row[0])->sentence);
+        CHECK(row[21] == by_file.at(row[0])->sentence);
       }
     }
     for (const Input& input : inputs) CHECK(money_found[input.file] == 1);
@@ -345,14 +361,39 @@ TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too",
   CHECK(is_utf8(csv.out));
   const auto rows = parse_csv(csv.out);
   REQUIRE(rows.size() == 2);
+  REQUIRE(rows[1].size() == 23);
   CHECK(rows[1][3] == "5%");
-  CHECK(rows[1].back() == sentence);
+  CHECK(rows[1][21] == sentence);
 
   const Result jsonl_out = box.run({"export", "--db", "t.db"});
   REQUIRE(jsonl_out.status == 0);
   const std::vector<json> figures = jsonl(jsonl_out.out);
   REQUIRE(figures.size() == 1);
   CHECK(figures[0].at("sentence") == sentence);
+}
+
+TEST_CASE("export prints no encoding for a document stored before schema version 3", "[export]") {
+  Sandbox box;
+  box.write("notes.txt", "Margins rose 5% in 2024.\n");
+  REQUIRE(box.run({"ingest", "--db", "t.db", "notes.txt"}).status == 0);
+  // As the upgrade from version 2 leaves the documents it stored.
+  sql_exec(box / "t.db", "UPDATE documents SET encoding = NULL, encoding_confidence = NULL");
+
+  const Result jsonl_out = box.run({"export", "--db", "t.db"});
+  REQUIRE(jsonl_out.status == 0);
+  const std::vector<json> figures = jsonl(jsonl_out.out);
+  REQUIRE(figures.size() == 1);
+  CHECK(figures[0].at("text") == "5%");
+  CHECK(figures[0].at("encoding").is_null());
+
+  const Result csv = box.run({"export", "--db", "t.db", "--format", "csv"});
+  REQUIRE(csv.status == 0);
+  const auto rows = parse_csv(csv.out);
+  REQUIRE(rows.size() == 2);
+  REQUIRE(rows[1].size() == 23);
+  CHECK(rows[0][22] == "encoding");
+  CHECK(rows[1][3] == "5%");
+  CHECK(rows[1][22].empty());
 }
 
 TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[export][limits]") {
