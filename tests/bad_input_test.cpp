@@ -60,32 +60,10 @@ class Sandbox : public figtrail::test::Sandbox {
 };
 
 // ---------------------------------------------------------------------------
-// Output.
+// Output (lines_of and jsonl: process.hpp).
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-std::vector<json> jsonl(const std::string& out) {
-  if (!out.empty() && out.back() != '\n') FAIL("output does not end in a newline");
-  std::vector<json> result;
-  for (const std::string& line : lines_of(out)) {
-    try {
-      result.push_back(json::parse(line));
-    } catch (const json::exception& e) {
-      FAIL("not a JSON line: " << line.substr(0, 400) << " (" << e.what() << ")");
-    }
-  }
-  return result;
-}
+using figtrail::test::jsonl;
+using figtrail::test::lines_of;
 
 // The texts of the figures `extract` printed for `doc`, in order.
 std::vector<std::string> texts_of(const std::vector<json>& figures, const std::string& doc) {

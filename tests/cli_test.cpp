@@ -22,54 +22,24 @@ namespace {
 // Fixtures: a temporary directory per test, files, and running the binary
 // (process.hpp).
 
+using figtrail::test::jsonl;
 using figtrail::test::Result;
 
-// Every run must end in an exit, not a signal.
-class Sandbox : public figtrail::test::Sandbox {
+// Every run must end in an exit, not a signal. run(args) runs `figtrail
+// args...` with work() as its current directory and stdin from /dev/null.
+class Sandbox : public figtrail::test::ExitingSandbox {
  public:
-  Sandbox() : figtrail::test::Sandbox("cli-test") {}
-
-  // Runs `figtrail args...` with work() as its current directory and stdin
-  // from /dev/null.
-  Result run(const std::vector<std::string>& args) { return run_with_stdin(args, ""); }
+  Sandbox() : ExitingSandbox("cli-test") {}
 
   // Runs figtrail with standard input read from `stdin_file` (relative to
   // the work directory), or /dev/null when empty.
   Result run_with_stdin(const std::vector<std::string>& args, const std::string& stdin_file) {
-    Result result = wait(spawn(args, stdin_file));
-    if (!result.exited) FAIL("figtrail did not exit normally (wait status " << result.wait_status << ")");
-    return result;
+    return run(args, stdin_file);
   }
 };
 
 // ---------------------------------------------------------------------------
-// Output parsing.
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-// JSON Lines: every line (including the last) ends in '\n'.
-std::vector<json> jsonl(const std::string& out) {
-  if (!out.empty() && out.back() != '\n') FAIL("output does not end in a newline: " << out);
-  std::vector<json> result;
-  for (const std::string& line : lines_of(out)) {
-    try {
-      result.push_back(json::parse(line));
-    } catch (const json::exception& e) {
-      FAIL("not a JSON line: " << line << " (" << e.what() << ")");
-    }
-  }
-  return result;
-}
+// Output parsing (jsonl: process.hpp).
 
 // RFC 4180 records: CRLF line ends, quoted fields with "" for a quote.
 // Fails the test (once) on anything else.

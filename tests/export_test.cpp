@@ -4,114 +4,30 @@
 // and CSV alike. The real binary (FIGTRAIL_BINARY) runs as a child process in
 // a fresh temporary directory. Also the line-length limit, which is checked
 // on the raw bytes before decoding.
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unicode/ucnv.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cerrno>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "process.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) FAIL("cannot read " << path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) FAIL("cannot write " << path);
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-  long peak_rss_kib = 0;  // the child's, from wait4
-};
-
-// A fresh directory; figtrail runs in it with stdin from /dev/null, its
-// stdout and stderr captured in files beside it.
-class Sandbox {
- public:
-  Sandbox() {
-    std::random_device random;
-    root_ = fs::temp_directory_path() / ("figtrail-export-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(random()));
-    fs::create_directories(root_ / "work");
-  }
-  Sandbox(const Sandbox&) = delete;
-  Sandbox& operator=(const Sandbox&) = delete;
-  ~Sandbox() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
-  [[nodiscard]] fs::path operator/(const std::string& relative) const { return root_ / "work" / relative; }
-  void write(const std::string& relative, const std::string& bytes) const { write_bytes(*this / relative, bytes); }
-
-  Result run(const std::vector<std::string>& args) {
-    const std::string n = std::to_string(++runs_);
-    const fs::path out_path = root_ / ("stdout-" + n);
-    const fs::path err_path = root_ / ("stderr-" + n);
-    const std::string cwd = (root_ / "work").string();
-    std::vector<std::string> strings{FIGTRAIL_BINARY};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const pid_t pid = ::fork();
-    if (pid < 0) FAIL("fork failed");
-    if (pid == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0 || err < 0) ::_exit(125);
-      if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-      ::execv(FIGTRAIL_BINARY, argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    rusage usage{};
-    pid_t waited = 0;
-    do {
-      waited = ::wait4(pid, &status, 0, &usage);
-    } while (waited < 0 && errno == EINTR);
-    if (waited != pid) FAIL("wait4 failed");
-    if (!WIFEXITED(status)) FAIL("figtrail did not exit normally (wait status " << status << ")");
-    Result result;
-    result.status = WEXITSTATUS(status);
-    if (result.status >= 125) FAIL("could not start " << FIGTRAIL_BINARY << " (status " << result.status << ")");
-    result.out = read_bytes(out_path);
-    result.err = read_bytes(err_path);
-    result.peak_rss_kib = usage.ru_maxrss;
-    return result;
-  }
-
- private:
-  fs::path root_;
-  int runs_ = 0;
-};
+// A fresh directory per test (process.hpp); figtrail runs in it with stdin
+// from /dev/null, and every run must end in an exit, not a signal.
+using figtrail::test::ExitingSandbox;
+using figtrail::test::jsonl;
+using figtrail::test::Result;
 
 // `utf8` in `charset` (ICU converter names), checked to convert back.
 std::string encode(const char* charset, std::string_view utf8) {
@@ -140,18 +56,6 @@ bool is_utf8(std::string_view text) {
                 static_cast<int32_t>(text.size()), &status);
   ucnv_close(converter);
   return U_SUCCESS(status);
-}
-
-std::vector<json> jsonl(const std::string& out) {
-  std::vector<json> result;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    REQUIRE(end != std::string::npos);
-    result.push_back(json::parse(out.substr(start, end - start)));
-    start = end + 1;
-  }
-  return result;
 }
 
 // RFC 4180: CRLF record ends, quoted fields with "" for a quote.
@@ -259,7 +163,7 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
        "UTF-16BE"},
       {"utf8.txt", "UTF-8", kSimplified, "350亿美元", simplified_sentence, "UTF-8"},
   };
-  Sandbox box;
+  ExitingSandbox box("export-test");
   std::vector<std::string> ingest{"ingest", "--db", "t.db", "--quiet"};
   std::map<std::string, const Input*> by_file;
   for (const Input& input : inputs) {
@@ -351,7 +255,7 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
 }
 
 TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too", "[export]") {
-  Sandbox box;
+  ExitingSandbox box("export-test");
   box.write("notes.txt", "Margins rose 5% in 2024 \xFF\xFE after a bad year.\n");
   REQUIRE(box.run({"ingest", "--db", "t.db", "notes.txt"}).status == 0);
   const std::string sentence = "Margins rose 5% in 2024 \xEF\xBF\xBD\xEF\xBF\xBD after a bad year.";
@@ -373,7 +277,7 @@ TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too",
 }
 
 TEST_CASE("export prints no encoding for a document stored before schema version 3", "[export]") {
-  Sandbox box;
+  ExitingSandbox box("export-test");
   box.write("notes.txt", "Margins rose 5% in 2024.\n");
   REQUIRE(box.run({"ingest", "--db", "t.db", "notes.txt"}).status == 0);
   // As the upgrade from version 2 leaves the documents it stored.
@@ -397,7 +301,7 @@ TEST_CASE("export prints no encoding for a document stored before schema version
 }
 
 TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[export][limits]") {
-  Sandbox box;
+  ExitingSandbox box("export-test");
 
   SECTION("a refused long line costs about its bytes in memory, not a decoded document") {
     // Decoding and folding a line costs about 15 bytes of memory per byte
@@ -414,8 +318,8 @@ TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[ex
     CHECK(r.status == 1);
     CHECK(r.out.empty());
     CHECK(r.err == "figtrail: big.txt: line 1 is 32000000 bytes long; the limit is 1048576, see --max-line-length\n");
-    INFO("peak RSS " << r.peak_rss_kib << " KiB");
-    CHECK(r.peak_rss_kib < static_cast<long>(6 * kSize / 1024 + 48 * 1024));
+    INFO("peak RSS " << r.max_rss_kib << " KiB");
+    CHECK(r.max_rss_kib < static_cast<long>(6 * kSize / 1024 + 48 * 1024));
   }
 
   SECTION("UTF-8: a line of exactly the limit passes, one byte more is refused; lines are counted") {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <fstream>
@@ -105,6 +106,7 @@ Result Sandbox::wait(const Child& child, std::optional<std::chrono::seconds> lim
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
   result.max_rss_mib = usage.ru_maxrss / 1024;
+  result.max_rss_kib = usage.ru_maxrss;
   result.wait_status = status;
   if (WIFEXITED(status)) {
     result.exited = true;
@@ -123,10 +125,45 @@ Result Sandbox::wait(const Child& child, std::optional<std::chrono::seconds> lim
   return result;
 }
 
+Result ExitingSandbox::run(const std::vector<std::string>& args, const std::string& stdin_file) {
+  Result result = wait(spawn(args, stdin_file));
+  if (!result.exited) FAIL("figtrail did not exit normally (wait status " << result.wait_status << ")");
+  return result;
+}
+
 bool Sandbox::exited(const Child& child) {
   siginfo_t info{};
   return ::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
          info.si_pid == child.pid;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::vector<nlohmann::json> jsonl(const std::string& out) {
+  // Outputs can be large (the bad-input corpus): messages quote 400 bytes.
+  if (!out.empty() && out.back() != '\n') {
+    const std::size_t tail = std::min<std::size_t>(out.size(), 400);
+    FAIL("output does not end in a newline; it ends: " << out.substr(out.size() - tail));
+  }
+  std::vector<nlohmann::json> result;
+  for (const std::string& line : lines_of(out)) {
+    try {
+      result.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception& e) {
+      FAIL("not a JSON line: " << line.substr(0, 400) << " (" << e.what() << ")");
+    }
+  }
+  return result;
 }
 
 }  // namespace figtrail::test

@@ -1,8 +1,9 @@
 // The child-process harness of the tests that run the built figtrail binary
-// end to end (test_cli, test_bad_input, test_durability): a fresh temporary
-// directory per test, figtrail started in it as a child process with its
-// stdout and stderr captured to files, and waited for, with or without a
-// wall-clock limit. The binary is FIGTRAIL_BINARY (tests/CMakeLists.txt).
+// end to end (test_cli, test_export, test_bad_input, test_durability): a
+// fresh temporary directory per test, figtrail started in it as a child
+// process with its stdout and stderr captured to files, and waited for, with
+// or without a wall-clock limit; and parsing of what it printed. The binary
+// is FIGTRAIL_BINARY (tests/CMakeLists.txt).
 //
 // Failures of the harness itself (a file that cannot be read or written,
 // fork or wait failing, a binary that cannot be started) fail the running
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,7 @@ struct Result {
   std::string err;          // and to stderr
   double seconds = 0;       // wall-clock time from start to end
   long max_rss_mib = 0;     // its peak resident memory
+  long max_rss_kib = 0;     // the same in KiB, as wait4 gives it
 };
 
 // A fresh directory under the system temp dir, removed with everything in
@@ -84,5 +87,22 @@ class Sandbox {
   std::filesystem::path root_;
   int children_ = 0;
 };
+
+// A Sandbox in which every run must end in an exit (test_cli, test_export).
+class ExitingSandbox : public Sandbox {
+ public:
+  using Sandbox::Sandbox;
+
+  // spawn with `stdin_file` as for spawn, then wait without a limit; fails
+  // the test unless figtrail exited (rather than being killed by a signal).
+  Result run(const std::vector<std::string>& args, const std::string& stdin_file = "");
+};
+
+// The lines of `text`, without their '\n' (a last line without one too).
+std::vector<std::string> lines_of(const std::string& text);
+
+// JSON Lines, as extract and export print them: every line (the last
+// included) ends in '\n' and is one JSON value. Fails the test otherwise.
+std::vector<nlohmann::json> jsonl(const std::string& out);
 
 }  // namespace figtrail::test
