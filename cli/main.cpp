@@ -407,15 +407,15 @@ int run_export(const std::string& db_path, const std::string& format, const std:
   const auto db = figtrail::Database::open(db_path, figtrail::Database::Mode::ReadOnly);
   auto figures = db.figures(kind);
   // Stored text is the original bytes (audit checks them); output is UTF-8.
-  // The document's encoding is printed too, last in CSV so that the columns
-  // before it keep their places.
+  // The document's encoding and its confidence are printed too, last in CSV
+  // so that the columns before them keep their places.
   for (figtrail::StoredFigure& s : figures) {
     s.figure.text = utf8_of(s.figure.text, s.document_encoding);
     s.figure.sentence = utf8_of(s.figure.sentence, s.document_encoding);
   }
   if (format == "csv") {
     std::cout << "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,"
-                 "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding\r\n";
+                 "high_usd,fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding,encoding_confidence\r\n";
     for (const figtrail::StoredFigure& s : figures) {
       const figtrail::Figure& f = s.figure;
       std::cout << csv_field(s.document_path) << ',' << s.document_sha256 << ',' << figtrail::to_string(f.kind)
@@ -425,7 +425,8 @@ int run_export(const std::string& db_path, const std::string& format, const std:
                 << real_text(f.value_usd) << ',' << real_text(f.low_usd) << ',' << real_text(f.high_usd) << ','
                 << real_text(f.fx_rate) << ',' << (f.fx_rate ? std::to_string(f.fx_year) : "") << ','
                 << f.source.begin << ',' << f.source.end << ',' << f.line << ',' << csv_field(f.rule) << ','
-                << csv_field(f.sentence) << ',' << csv_field(s.document_encoding) << "\r\n";
+                << csv_field(f.sentence) << ',' << csv_field(s.document_encoding) << ','
+                << (s.document_encoding_confidence ? std::to_string(*s.document_encoding_confidence) : "") << "\r\n";
     }
     return kExitOk;
   }
@@ -433,7 +434,9 @@ int run_export(const std::string& db_path, const std::string& format, const std:
     json j = figure_json(s.document_path, s.figure);
     j["sha256"] = s.document_sha256;
     j["sentence"] = s.figure.sentence;
-    j["encoding"] = optional_text(s.document_encoding);  // null: stored before schema version 3
+    // Both null for a document stored before schema version 3.
+    j["encoding"] = optional_text(s.document_encoding);
+    j["encoding_confidence"] = s.document_encoding_confidence ? json(*s.document_encoding_confidence) : json(nullptr);
     print_jsonl(j);
   }
   return kExitOk;

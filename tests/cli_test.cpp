@@ -150,6 +150,7 @@ void check_figure(const json& actual, const std::string& doc, const Expect& e, c
   without_rule.erase("sha256");
   without_rule.erase("sentence");
   without_rule.erase("encoding");
+  without_rule.erase("encoding_confidence");
   CHECK(without_rule.dump() == expected_json(doc, e).dump());
   const auto start = actual.at("byte_start").get<std::size_t>();
   const auto end = actual.at("byte_end").get<std::size_t>();
@@ -199,7 +200,7 @@ const std::string kReportB2Sha = "a944267dfce4267d4ddc23f351dcc21b81d8c22dc091f5
 
 const std::string kCsvHeader =
     "document,sha256,kind,text,value,low,high,unit,qualifier,per,period,projection,value_usd,low_usd,high_usd,"
-    "fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding";
+    "fx_rate,fx_year,byte_start,byte_end,line,rule,sentence,encoding,encoding_confidence";
 
 // reports/a.txt, reports/b.md, and a file a directory walk must skip.
 void write_reports(const Sandbox& box) {
@@ -514,6 +515,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
       INFO("figure " << i);
       CHECK(figures[i].at("sha256") == (i < 4 ? kReportASha : kReportBSha));
       CHECK(figures[i].at("encoding") == "UTF-8");
+      CHECK(figures[i].at("encoding_confidence") == 100);
     }
     CHECK(figures[0].at("sentence") == kSentenceA1);
     CHECK(figures[1].at("sentence") == kSentenceA1);
@@ -532,6 +534,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
       stored.erase("sha256");
       stored.erase("sentence");
       stored.erase("encoding");
+      stored.erase("encoding_confidence");
       CHECK(stored.dump() == expected[i].dump());
     }
   }
@@ -543,7 +546,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(r.out.rfind(kCsvHeader + "\r\n", 0) == 0);
     // A text with a comma is quoted; a sentence with quotes doubles them.
     CHECK(r.out.find(",\"$1,200\",1200,,,USD,,,,0,1200.0,,,1.0,2025,39,45,1,") != std::string::npos);
-    CHECK(r.out.find(",\"He said \"\"margins hit 40%\"\", revenue was $1,200 (up from about $900).\",UTF-8\r\n") !=
+    CHECK(r.out.find(",\"He said \"\"margins hit 40%\"\", revenue was $1,200 (up from about $900).\",UTF-8,100\r\n") !=
           std::string::npos);
 
     const auto rows = parse_csv(r.out);
@@ -553,7 +556,7 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     CHECK(header == kCsvHeader);
     // document, sha256, kind, text, value, low, high, unit, qualifier, per,
     // period, projection, value_usd, low_usd, high_usd, fx_rate, fx_year,
-    // byte_start, byte_end, line, (rule), sentence, encoding
+    // byte_start, byte_end, line, (rule), sentence, encoding, encoding_confidence
     using Row = std::vector<std::string>;
     const std::vector<Row> expected{
         {"reports/a.txt", kReportASha, "money", "350亿美元", "35000000000", "", "", "USD", "", "", "", "0", "35000000000.0", "", "", "1.0", "2025", "9", "21", "1",
@@ -571,9 +574,11 @@ TEST_CASE("ingest a directory, then export it as JSON Lines and CSV", "[cli][sto
     for (std::size_t i = 0; i < expected.size(); ++i) {
       Row row = rows[i + 1];
       INFO("row " << i + 1);
-      REQUIRE(row.size() == 23);
+      REQUIRE(row.size() == 24);
       CHECK_FALSE(row[20].empty());  // rule
       row.erase(row.begin() + 20);
+      CHECK(row.back() == "100");  // encoding_confidence
+      row.pop_back();
       CHECK(row.back() == "UTF-8");  // encoding
       row.pop_back();
       CHECK(row == expected[i]);

@@ -214,6 +214,13 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
       CHECK(text.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD
       CHECK(extracted[{doc, start}] == text);
       CHECK(f.at("encoding") == input.encoding);
+      // A byte order mark or valid UTF-8 is sure; a detection at least 60.
+      if (input.charset.rfind("UTF-", 0) == 0) {
+        CHECK(f.at("encoding_confidence") == 100);
+      } else {
+        CHECK(f.at("encoding_confidence").get<int>() >= 60);
+        CHECK(f.at("encoding_confidence").get<int>() <= 100);
+      }
       // The span is the text's bytes in the file's own encoding.
       CHECK(input.bytes.substr(start, end - start) == encode(input.charset.c_str(), text));
       if (text == input.money) {
@@ -234,11 +241,13 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
     for (std::size_t i = 1; i < rows.size(); ++i) {
       const auto& row = rows[i];
       REQUIRE(row.size() == rows[0].size());
-      // document, sha256, kind, text, ..., byte_start (17), byte_end, line, rule, sentence (21), encoding
-      REQUIRE(row.size() == 23);
+      // document, sha256, kind, text, ..., byte_start (17), byte_end, line, rule, sentence (21), encoding,
+      // encoding_confidence
+      REQUIRE(row.size() == 24);
       INFO(row[0] << " " << row[3]);
       CHECK(extracted[{row[0], std::stoul(row[17])}] == row[3]);
       CHECK(row[22] == by_file.at(row[0])->encoding);
+      if (by_file.at(row[0])->charset.rfind("UTF-", 0) == 0) CHECK(row[23] == "100");
       if (row[3] == by_file.at(row[0])->money) {
         ++money_found[row[0]];
         CHECK(row[21] == by_file.at(row[0])->sentence);
@@ -265,7 +274,7 @@ TEST_CASE("export replaces invalid UTF-8 bytes of a UTF-8 document, in CSV too",
   CHECK(is_utf8(csv.out));
   const auto rows = parse_csv(csv.out);
   REQUIRE(rows.size() == 2);
-  REQUIRE(rows[1].size() == 23);
+  REQUIRE(rows[1].size() == 24);
   CHECK(rows[1][3] == "5%");
   CHECK(rows[1][21] == sentence);
 
@@ -289,15 +298,18 @@ TEST_CASE("export prints no encoding for a document stored before schema version
   REQUIRE(figures.size() == 1);
   CHECK(figures[0].at("text") == "5%");
   CHECK(figures[0].at("encoding").is_null());
+  CHECK(figures[0].at("encoding_confidence").is_null());
 
   const Result csv = box.run({"export", "--db", "t.db", "--format", "csv"});
   REQUIRE(csv.status == 0);
   const auto rows = parse_csv(csv.out);
   REQUIRE(rows.size() == 2);
-  REQUIRE(rows[1].size() == 23);
+  REQUIRE(rows[1].size() == 24);
   CHECK(rows[0][22] == "encoding");
+  CHECK(rows[0][23] == "encoding_confidence");
   CHECK(rows[1][3] == "5%");
   CHECK(rows[1][22].empty());
+  CHECK(rows[1][23].empty());
 }
 
 TEST_CASE("--max-line-length is checked on the raw bytes, before decoding", "[export][limits]") {

@@ -582,7 +582,9 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     const auto stored = db.figures();
     REQUIRE(stored.size() == 2);
     CHECK(stored[0].document_encoding == "UTF-8");
+    CHECK(stored[0].document_encoding_confidence == 100);
     CHECK(stored[1].document_encoding == "GB18030");
+    CHECK(stored[1].document_encoding_confidence == 87);
     CHECK(sql_value(db_path, "SELECT document_encoding FROM figures_view WHERE document_path = '" +
                                  report.string() + "'") == "GB18030");
     CHECK(db.is_current(report.string(), kReportSha));
@@ -599,6 +601,7 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     REQUIRE(old.size() == 1);
     CHECK(old[0].figure.text == "5%");
     CHECK(old[0].document_encoding.empty());
+    CHECK_FALSE(old[0].document_encoding_confidence.has_value());
 
     // Same path, SHA-256 and pipeline version, but no encoding recorded.
     CHECK_FALSE(db.is_current(report.string(), kReportSha));
@@ -617,6 +620,7 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     const auto figures = db.figures();
     REQUIRE(figures.size() == 1);
     CHECK(figures[0].document_encoding.empty());
+    CHECK_FALSE(figures[0].document_encoding_confidence.has_value());
     CHECK_FALSE(db.is_current(report.string(), kReportSha));
     CHECK(db.audit().documents_checked == 1);
     CHECK(sql_value(db_path, "PRAGMA user_version") == "2");

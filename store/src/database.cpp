@@ -801,7 +801,7 @@ struct Database::Impl {
                     " s.text, f.value_exact, f.low_exact, f.high_exact, f.unit, f.qualifier, f.per,"
                     " f.rule, f.period, f.projection, f.value_usd, f.low_usd, f.high_usd, f.fx_rate,"
                     " f.fx_year, ") +
-        (schema_version >= 3 ? "d.encoding" : "NULL") +
+        (schema_version >= 3 ? "d.encoding, d.encoding_confidence" : "NULL, NULL") +
         " FROM figures f JOIN documents d ON d.id = f.document_id"
         " LEFT JOIN sentences s ON s.id = f.sentence_id"
         " WHERE ?1 IS NULL OR f.kind = ?1"
@@ -813,7 +813,8 @@ struct Database::Impl {
     std::vector<StoredFigure> result;
     while (rows.step()) {
       const std::int64_t id = rows.integer(0);
-      StoredFigure stored{rows.text(1), rows.text(2), rows.text(23), {}};
+      StoredFigure stored{rows.text(1), rows.text(2), rows.text(23), std::nullopt, {}};
+      if (!rows.is_null(24)) stored.document_encoding_confidence = static_cast<int>(rows.integer(24));
       Figure& figure = stored.figure;
       const auto figure_kind = kind_from_string(rows.text(3));
       const auto qualifier = qualifier_from_string(rows.text(13));  // NULL reads as ""

@@ -73,6 +73,8 @@ struct StoredFigure {
   std::string document_sha256;
   // Empty when not recorded (a document stored under schema version 2).
   std::string document_encoding;
+  // How sure its detection was, 0-100; none when document_encoding is empty.
+  std::optional<int> document_encoding_confidence;
   Figure figure;
 };
 
