@@ -138,6 +138,10 @@ const std::string kTraditional =
     "2024年全球人工智慧晶片市場規模達到350億美元，同比增長42%。Revenue from data center GPUs grew "
     "strongly in Q3, while 台灣市場份額下降至12.5%。分析師預計，到2030年市場規模將超過1500億美元，"
     "年均複合增長率約為30%。公司第三季度營收為181億美元，淨利潤同比增長206%。\n";
+const std::string kJapanese =
+    "2024年の世界のAI半導体市場規模は350億美元に達し、前年比42%増加した。Revenue from data center GPUs "
+    "grew strongly in Q3, while 日本市場のシェアは12.5%に低下した。アナリストは、2030年までに市場規模が"
+    "1500億美元を超え、年平均成長率は約30%になると予測している。第3四半期の売上高は181億美元だった。\n";
 
 struct Input {
   std::string file;
@@ -150,7 +154,7 @@ struct Input {
 
 }  // namespace
 
-TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit proves the original bytes",
+TEST_CASE("export prints UTF-8 for documents stored in other encodings and formats; audit proves the original bytes",
           "[export][encodings]") {
   const std::string simplified_sentence = "2024年全球人工智能芯片市场规模达到350亿美元，同比增长42%。";
   const std::string traditional_sentence = "2024年全球人工智慧晶片市場規模達到350億美元，同比增長42%。";
@@ -162,6 +166,16 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
       {"utf16be.txt", "UTF-16BE", "\xFE\xFF" + encode("UTF-16BE", kSimplified), "350亿美元", simplified_sentence,
        "UTF-16BE"},
       {"utf8.txt", "UTF-8", kSimplified, "350亿美元", simplified_sentence, "UTF-8"},
+      {"shift_jis.txt", "Shift_JIS", encode("Shift_JIS", kJapanese), "350億美元",
+       "2024年の世界のAI半導体市場規模は350億美元に達し、前年比42%増加した。", "Shift_JIS"},
+      // HTML declaring GB2312 (read as GB18030), and Markdown in Big5: spans
+      // point at the raw file's bytes.
+      {"report.html", "GB18030",
+       encode("GB18030", "<!doctype html><html><head><meta charset=\"gb2312\"><title>报告</title></head>"
+                         "<body><h1>芯片市场</h1>\n<p>" + kSimplified + "</p></body></html>\n"),
+       "350亿美元", simplified_sentence, "GB18030"},
+      {"report.md", "Big5", encode("Big5", "# 晶片市場\n\n" + kTraditional), "350億美元", traditional_sentence,
+       "Big5"},
   };
   ExitingSandbox box("export-test");
   std::vector<std::string> ingest{"ingest", "--db", "t.db", "--quiet"};
@@ -259,7 +273,8 @@ TEST_CASE("export prints UTF-8 for documents stored in other encodings; audit pr
   SECTION("audit proves the stored original bytes") {
     const Result r = box.run({"audit", "--db", "t.db"});
     CHECK(r.status == 0);
-    CHECK(r.out == "audit: 5 documents, " + std::to_string(extracted.size()) + " figures checked, 0 mismatches\n");
+    CHECK(r.out == "audit: " + std::to_string(inputs.size()) + " documents, " + std::to_string(extracted.size()) +
+                   " figures checked, 0 mismatches\n");
   }
 }
 
