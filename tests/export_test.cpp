@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "process.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -25,25 +26,11 @@ namespace {
 
 // A fresh directory per test (process.hpp); figtrail runs in it with stdin
 // from /dev/null, and every run must end in an exit, not a signal.
+using figtrail::test::encode;
 using figtrail::test::ExitingSandbox;
 using figtrail::test::jsonl;
 using figtrail::test::Result;
-
-// `utf8` in `charset` (ICU converter names), checked to convert back.
-std::string encode(const char* charset, std::string_view utf8) {
-  const auto convert = [](const char* to, const char* from, std::string_view text) {
-    UErrorCode status = U_ZERO_ERROR;
-    std::string out(text.size() * 4 + 16, '\0');
-    const int32_t length = ucnv_convert(to, from, out.data(), static_cast<int32_t>(out.size()), text.data(),
-                                        static_cast<int32_t>(text.size()), &status);
-    REQUIRE(U_SUCCESS(status));
-    out.resize(static_cast<std::size_t>(length));
-    return out;
-  };
-  std::string out = convert(charset, "UTF-8", utf8);
-  REQUIRE(convert("UTF-8", charset, out) == utf8);
-  return out;
-}
+using figtrail::test::sql_rows;
 
 // Whether ICU reads `text` as UTF-8 without an invalid sequence.
 bool is_utf8(std::string_view text) {
@@ -92,27 +79,6 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
   }
   REQUIRE(row.empty());
   REQUIRE(field.empty());
-  return rows;
-}
-
-// One row per query result, NULL as "NULL"; TEXT read as its bytes.
-std::vector<std::vector<std::string>> sql_rows(const fs::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  std::vector<std::vector<std::string>> rows;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* text = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-      row.emplace_back(text == nullptr ? std::string("NULL")
-                                       : std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))));
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
   return rows;
 }
 

@@ -12,31 +12,16 @@
 
 #include "figtrail/ingest.hpp"
 #include "figtrail/normalize.hpp"
+#include "support.hpp"
 
 using figtrail::Document;
 using figtrail::Figure;
 using figtrail::IngestOptions;
 using figtrail::SourceFormat;
+using figtrail::test::convert;
+using figtrail::test::encode;
 
 namespace {
-
-std::string convert(const char* to, const char* from, std::string_view text) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::string out(text.size() * 4 + 16, '\0');
-  const int32_t length = ucnv_convert(to, from, out.data(), static_cast<int32_t>(out.size()), text.data(),
-                                      static_cast<int32_t>(text.size()), &status);
-  REQUIRE(U_SUCCESS(status));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
-// `utf8` converted to `charset` with ICU; fails the test if a character has
-// no mapping (the round trip would differ).
-std::string encode(const char* charset, std::string_view utf8) {
-  std::string out = convert(charset, "UTF-8", utf8);
-  REQUIRE(convert("UTF-8", charset, out) == utf8);
-  return out;
-}
 
 std::string utf16(bool little_endian, std::string_view utf8) {
   return (little_endian ? "\xFF\xFE" : "\xFE\xFF") + encode(little_endian ? "UTF-16LE" : "UTF-16BE", utf8);

@@ -17,9 +17,11 @@
 
 #include "figtrail/store.hpp"
 #include "figtrail/version.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using namespace figtrail;
+using figtrail::test::sql_rows;
 
 namespace {
 
@@ -51,27 +53,6 @@ std::string read_bytes(const fs::path& path) {
 
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-// Rows of a query against the database file, each column as text ("NULL" for
-// NULL), read past the store's API.
-std::vector<std::vector<std::string>> sql_rows(const fs::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  std::vector<std::vector<std::string>> rows;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      row.emplace_back(text == nullptr ? "NULL" : text);
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
 }
 
 std::string sql_value(const fs::path& db_path, const std::string& sql) {
