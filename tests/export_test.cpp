@@ -29,6 +29,7 @@ namespace {
 using figtrail::test::encode;
 using figtrail::test::ExitingSandbox;
 using figtrail::test::jsonl;
+using figtrail::test::parse_csv;
 using figtrail::test::Result;
 using figtrail::test::sql_rows;
 
@@ -45,42 +46,6 @@ bool is_utf8(std::string_view text) {
   return U_SUCCESS(status);
 }
 
-// RFC 4180: CRLF record ends, quoted fields with "" for a quote.
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-      ++i;
-    } else {
-      field += c;
-    }
-  }
-  REQUIRE(row.empty());
-  REQUIRE(field.empty());
-  return rows;
-}
 
 // Runs a statement that writes.
 void sql_exec(const fs::path& db_path, const std::string& sql) {

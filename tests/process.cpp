@@ -137,6 +137,50 @@ bool Sandbox::exited(const Child& child) {
          info.si_pid == child.pid;
 }
 
+// RFC 4180 records: CRLF line ends, quoted fields with "" for a quote.
+// Fails the test (once) on anything else.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string field;
+  std::string error;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size() && error.empty(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      if (!field.empty()) error = "quote inside an unquoted field at byte " + std::to_string(i);
+      quoted = true;
+    } else if (c == ',') {
+      record.push_back(field);
+      field.clear();
+    } else if (c == '\r') {
+      if (i + 1 >= text.size() || text[i + 1] != '\n') error = "CR without LF at byte " + std::to_string(i);
+      ++i;
+      record.push_back(field);
+      field.clear();
+      records.push_back(record);
+      record.clear();
+    } else if (c == '\n') {
+      error = "bare LF outside quotes at byte " + std::to_string(i);
+    } else {
+      field += c;
+    }
+  }
+  if (error.empty() && (quoted || !field.empty() || !record.empty())) error = "last record does not end in CRLF";
+  INFO(error);
+  REQUIRE(error.empty());
+  return records;
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;

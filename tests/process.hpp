@@ -98,6 +98,10 @@ class ExitingSandbox : public Sandbox {
   Result run(const std::vector<std::string>& args, const std::string& stdin_file = "");
 };
 
+// RFC 4180 records: CRLF line ends, quoted fields with "" for a quote.
+// Fails the test (once) on anything else.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+
 // The lines of `text`, without their '\n' (a last line without one too).
 std::vector<std::string> lines_of(const std::string& text);
 
