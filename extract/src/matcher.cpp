@@ -202,6 +202,12 @@ bool edge_ok(const Document& doc, std::size_t pos) {
       is_digit(static_cast<unsigned char>(t[pos + 1]))) {
     return false;
   }
+  // 1/4 mile, 10 1/2 miles, 24/7: a fraction, which figtrail does not read;
+  // its denominator alone (4 miles) would be a wrong figure.
+  if ((prev == '/' && pos >= 2 && is_digit(static_cast<unsigned char>(t[pos - 2])) && is_digit(next)) ||
+      (next == '/' && pos + 1 < t.size() && is_digit(prev) && is_digit(static_cast<unsigned char>(t[pos + 1])))) {
+    return false;
+  }
   // Llama-8B, COVID-19: a hyphenated identifier, not a negative number.
   if (prev == '-' && pos >= 2 && is_ascii_alnum(static_cast<unsigned char>(t[pos - 2])) &&
       is_ascii_alnum(next)) {
