@@ -5,6 +5,8 @@
 #   ./dev.sh sanitize  build the suite again with clang under ASan+UBSan in build-sanitize/ (or
 #                   $SANITIZE_DIR) and run it there, with a timed libFuzzer run
 #   ./dev.sh build  install what is missing and build only
+#   ./dev.sh install [PACKAGE...]  install what is missing of the build's
+#                   packages and the ones named (bench/run.sh adds libbenchmark-dev)
 # Works on a fresh Debian 12 machine as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,8 +65,12 @@ case "${1:-}" in
   build)
     build
     ;;
+  install)
+    shift
+    install_missing "${PACKAGES[@]}" "$@"
+    ;;
   *)
-    echo "usage: ./dev.sh run|test|sanitize|build" >&2
+    echo "usage: ./dev.sh run|test|sanitize|build|install [PACKAGE...]" >&2
     exit 2
     ;;
 esac

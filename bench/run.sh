@@ -6,7 +6,7 @@
 #   SIZE  corpus size, default 200M (K M G = 10^3 10^6 10^9; Ki Mi Gi = 1024^n)
 #   DIR   where the corpora and results go, default ${TMPDIR:-/tmp}/figtrail-bench
 #
-# 1. Installs what is missing (dev.sh's Debian packages and libbenchmark-dev),
+# 1. Installs what is missing (./dev.sh install: its Debian packages and libbenchmark-dev),
 #    builds figtrail and the benchmarks in Release in build-release/.
 # 2. Generates, with seed 42, a corpus of SIZE (files of about 100 KB) and one
 #    of SIZE/10 for the linearity check (bench/generate_corpus.cpp); a corpus
@@ -50,23 +50,6 @@ to_bytes() {
   esac
 }
 
-install_missing() {
-  local PACKAGES
-  # The packages figtrail builds with (dev.sh's list), and Google Benchmark.
-  eval "$(sed -n '/^PACKAGES=(/,/)/p' dev.sh)"
-  PACKAGES+=(libbenchmark-dev)
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "bench/run.sh: installing ${missing[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-}
-
 # make_corpus BYTES DIR: generates the corpus unless DIR already holds it.
 make_corpus() {
   local want
@@ -81,7 +64,8 @@ make_corpus() {
 bytes=$(to_bytes "$SIZE")
 small=$((bytes / 10))
 
-install_missing
+# The packages figtrail builds with, and Google Benchmark.
+./dev.sh install libbenchmark-dev
 generator=()
 [ -f "$BUILD/CMakeCache.txt" ] || generator=(-G Ninja)
 cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DFIGTRAIL_BENCH=ON \
