@@ -175,7 +175,10 @@ struct Processed {
 };
 
 // Loads a document ("-" is standard input) within the limits, or says why not.
-void load(const std::string& path, const Limits& limits, const figtrail::IngestOptions& ingest, Processed& out) {
+Processed load(const std::string& path, const ReadOptions& read) {
+  Processed out;
+  out.path = path;
+  const Limits& limits = read.limits;
   try {
     std::error_code ec;
     if (path != "-" && fs::is_regular_file(path, ec)) {
@@ -190,7 +193,7 @@ void load(const std::string& path, const Limits& limits, const figtrail::IngestO
                                    std::to_string(limits.max_file_size) + ", see --max-file-size)");
     };
     // The line-length limit is checked on the raw bytes, before decoding.
-    figtrail::IngestOptions options = ingest;
+    figtrail::IngestOptions options = read.ingest;
     options.max_line_length = limits.max_line_length;
     figtrail::Document doc;
     if (path == "-") {
@@ -215,6 +218,7 @@ void load(const std::string& path, const Limits& limits, const figtrail::IngestO
   } catch (const std::exception& e) {
     out.error = path + ": " + e.what();
   }
+  return out;
 }
 
 // Extracts the loaded document's figures, or says why not.
@@ -274,9 +278,7 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
   figtrail::cli::run_in_order<Processed>(
       inputs.files.size(), options.jobs,
       [&](std::size_t i) {
-        Processed out;
-        out.path = inputs.files[i];
-        load(out.path, options.read.limits, options.read.ingest, out);
+        Processed out = load(inputs.files[i], options.read);
         if (out.document) extract(fx, options.read.limits, out);
         if (out.document) {
           // extract prints UTF-8: the span's bytes in the document's encoding, converted.
@@ -320,9 +322,7 @@ int run_ingest(const std::string& db_path, const std::vector<std::string>& paths
   figtrail::cli::run_in_order<Processed>(
       inputs.files.size(), options.jobs,
       [&](std::size_t i) {
-        Processed out;
-        out.path = inputs.files[i];
-        load(out.path, options.read.limits, options.read.ingest, out);
+        Processed out = load(inputs.files[i], options.read);
         if (!out.document) return out;
         try {
           // Each worker asks its own read-only connection whether the
