@@ -1,8 +1,14 @@
 // The matcher: its generated pattern, the parts of a mention, identifier
 // boundaries, URLs, and a lint over the lexicon tables.
 #include <catch2/catch.hpp>
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/utext.h>
 
+#include <cctype>
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -110,6 +116,36 @@ TEST_CASE("a mention never starts or ends inside an identifier", "[extract][boun
   const Found turnover = find("turnover 5%");
   REQUIRE(turnover.mentions.size() == 1);
   CHECK(turnover.part(turnover.mentions[0].span) == "5%");
+}
+
+TEST_CASE("ICU has no word boundary between two ASCII letters or digits", "[extract][boundary]") {
+  // The matcher's edge rule takes this from UAX #29 (WB5, WB8, WB9, WB10)
+  // instead of asking ICU at every such position; an ICU that broke there
+  // would change what counts as an identifier.
+  const std::string alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string text;
+  for (const char a : alnum) {
+    for (const char b : alnum) {
+      text += a;
+      text += b;
+    }
+  }
+  text = "x " + text + " 营收350亿 " + text + "。";
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> words(icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
+  UText* utext = utext_openUTF8(nullptr, text.data(), static_cast<std::int64_t>(text.size()), &status);
+  words->setText(utext, status);
+  REQUIRE(U_SUCCESS(status));
+  std::vector<std::size_t> inside;
+  for (std::int32_t at = words->first(); at != icu::BreakIterator::DONE; at = words->next()) {
+    const auto pos = static_cast<std::size_t>(at);
+    if (pos > 0 && pos < text.size() && std::isalnum(static_cast<unsigned char>(text[pos - 1])) != 0 &&
+        std::isalnum(static_cast<unsigned char>(text[pos])) != 0) {
+      inside.push_back(pos);
+    }
+  }
+  utext_close(utext);
+  CHECK(inside.empty());
 }
 
 TEST_CASE("digits inside URLs are never mentions", "[extract][url]") {

@@ -183,11 +183,11 @@ bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
 
 // True when a mention may begin or end at `pos` without cutting an
-// identifier or a longer number. ICU's word boundaries decide between ASCII
-// letters and digits (`H100`, `FY2026`, `4B` in `Qwen 4B` has a boundary
-// before it but `v1.5` has none); next to other characters (CJK, symbols)
-// the dictionary's word choice does not matter, only that no digit group
-// continues across `.` or `,`.
+// identifier or a longer number. Between two ASCII letters or digits there
+// is none (`H100`, `FY2026`, `4B`): Unicode word segmentation (UAX #29 rules
+// WB5, WB8, WB9, WB10, as ICU applies them) never breaks there either. Next
+// to other characters (CJK, symbols) the dictionary's word choice does not
+// matter, only that no digit group continues across `.` or `,`.
 bool edge_ok(const Document& doc, std::size_t pos) {
   const std::string& t = doc.folded.text;
   if (pos == 0 || pos >= t.size()) return true;
@@ -219,7 +219,7 @@ bool edge_ok(const Document& doc, std::size_t pos) {
   if (is_upper(prev) && is_upper(next) && pos + 1 < t.size() && is_lower(static_cast<unsigned char>(t[pos + 1]))) {
     return true;
   }
-  return is_word_boundary(doc.folded.text, pos);
+  return false;
 }
 
 bool starts_with_any(std::string_view text, std::string_view chars_utf8) {
@@ -234,12 +234,32 @@ bool starts_with_any(std::string_view text, std::string_view chars_utf8) {
   return false;
 }
 
+// Words by their first byte (under both cases when they fold case), each
+// bucket in the words' order: word_at compares only the words that can
+// stand at a position, not the whole lexicon.
+class WordsByFirstByte {
+ public:
+  explicit WordsByFirstByte(const std::vector<Surface>& words) {
+    for (const Surface& w : words) {
+      if (w.text.empty()) continue;
+      const auto first = static_cast<unsigned char>(w.text[0]);
+      buckets_[first].push_back(w);
+      if (w.fold_case && is_ascii_letter(first)) buckets_[first ^ 0x20U].push_back(w);
+    }
+  }
+  [[nodiscard]] const std::vector<Surface>& starting_with(unsigned char first) const { return buckets_[first]; }
+
+ private:
+  std::array<std::vector<Surface>, 256> buckets_;
+};
+
 // The longest of `words` that stands at `pos` and ends on a clean edge;
 // ASCII letters compare case-insensitively. Empty when none does.
-FoldedSpan word_at(const Document& doc, std::size_t pos, const std::vector<Surface>& words) {
+FoldedSpan word_at(const Document& doc, std::size_t pos, const WordsByFirstByte& words) {
   const std::string_view text = doc.folded.text;
   FoldedSpan best;
-  for (const Surface& w : words) {
+  if (pos >= text.size()) return best;
+  for (const Surface& w : words.starting_with(static_cast<unsigned char>(text[pos]))) {
     const std::size_t n = w.text.size();
     if (pos + n > text.size() || n <= best.end - best.begin) continue;
     const std::string_view here = text.substr(pos, n);
@@ -259,9 +279,13 @@ std::array<FoldedSpan*, 19> parts_in_order(Mention& m) {
           &m.counted_noun};
 }
 
-std::size_t last_end(Mention& m) {
+std::size_t last_end(const Mention& m) {
   std::size_t end = m.number.end;
-  for (FoldedSpan* part : parts_in_order(m)) {
+  for (const FoldedSpan* part : {&m.qualifier_before, &m.unit_before, &m.sign, &m.qualifier_mid, &m.magnitude,
+                                 &m.unit_between, &m.range_separator, &m.unit_before_high, &m.number_high,
+                                 &m.magnitude_high, &m.plus, &m.unit_after, &m.magnitude_after_unit,
+                                 &m.per_marker, &m.per_magnitude, &m.per_noun, &m.qualifier_after,
+                                 &m.counted_noun}) {
     if (!empty(*part)) end = std::max(end, part->end);
   }
   return end;
@@ -459,9 +483,9 @@ struct Matcher::Impl {
   const std::uint64_t id = next_matcher_id++;
   const DigitKeys digits = digit_keys(pattern);
   // Unit words written after a number, and per nouns, for word_at.
-  const std::vector<Surface> units_after =
-      surfaces(lexicon.units, [](const UnitWord& u) { return u.position == Position::After; });
-  const std::vector<Surface> per_nouns = surfaces(lexicon.per_nouns, [](auto&) { return true; });
+  const WordsByFirstByte units_after{
+      surfaces(lexicon.units, [](const UnitWord& u) { return u.position == Position::After; })};
+  const WordsByFirstByte per_nouns{surfaces(lexicon.per_nouns, [](auto&) { return true; })};
 
   Impl(const Lexicon& lx, std::string p) : lexicon(lx), pattern(std::move(p)), mention(pattern) {}
 
