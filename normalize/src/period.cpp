@@ -1077,6 +1077,16 @@ std::optional<Cue> heading_cue(const Analysis& a, Region line) {
   return first;
 }
 
+// Where `needle` (not empty) last occurs in `haystack`, as rfind finds it;
+// rfind calls memcmp at every position, this only where the first byte fits.
+std::size_t last_occurrence(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  for (std::size_t i = haystack.size() - needle.size() + 1; i-- > 0;) {
+    if (haystack[i] == needle[0] && haystack.substr(i, needle.size()) == needle) return i;
+  }
+  return std::string_view::npos;
+}
+
 Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
   // A figure inside a relative time (`过去两年`, `next three years`) has no
   // stated period.
@@ -1101,7 +1111,7 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
     for (int tries = 0; tries < kEchoTries && pos > floor; ++tries) {
       // Search only the window: rfind alone would scan back to the start of
       // the document for every figure.
-      const std::size_t found_at = text.substr(floor, pos - 1 - floor + needle.size()).rfind(needle);
+      const std::size_t found_at = last_occurrence(text.substr(floor, pos - 1 - floor + needle.size()), needle);
       if (found_at == std::string_view::npos) break;
       const std::size_t at = floor + found_at;
       if (at >= pos) break;
