@@ -55,6 +55,8 @@
 #include <string_view>
 #include <vector>
 
+#include "figtrail/extract.hpp"
+
 namespace figtrail {
 namespace {
 
@@ -147,7 +149,6 @@ constexpr std::size_t kCardBytes = 2000;
 // Source citations: what follows up to the first year is not a cue.
 constexpr std::string_view kSourcePattern =
     R"((?i)(?:\b(?:sources?|data\s+source|source\s+data)\s*:|(?:资料来源|数据来源|来源|出处)\s*:))";
-constexpr std::string_view kUrlPattern = R"((?i)(?:\bhttps?://|\bwww\.)[^\s<>"'\)\]]+)";
 
 // After a bare four-digit number, these make it an amount, not a year.
 constexpr std::array<std::string_view, 24> kAmountAfter{
@@ -249,10 +250,6 @@ const RE2& source_re() {
   return re;
 }
 
-const RE2& url_re() {
-  static const RE2 re(kUrlPattern, utf8_options());
-  return re;
-}
 
 struct Cue {
   std::size_t begin = 0, end = 0;
@@ -487,9 +484,10 @@ std::vector<Region> find_all(const RE2& re, std::string_view text) {
   return out;
 }
 
-bool inside_any(const std::vector<Region>& regions, std::size_t pos) {
+template <typename Span>
+bool inside_any(const std::vector<Span>& regions, std::size_t pos) {
   auto it = std::upper_bound(regions.begin(), regions.end(), pos,
-                             [](std::size_t p, const Region& r) { return p < r.begin; });
+                             [](std::size_t p, const Span& r) { return p < r.begin; });
   if (it == regions.begin()) return false;
   --it;
   return pos >= it->begin && pos < it->end;
@@ -501,7 +499,7 @@ bool inside_any(const std::vector<Region>& regions, std::size_t pos) {
 // any rule matches, then, there, the rules that match (one RE2::Set pass),
 // each read anchored. Running every rule over the text cost more than all
 // the rest of the pipeline.
-std::vector<Cue> scan_cues(std::string_view text, const std::vector<Region>& urls) {
+std::vector<Cue> scan_cues(std::string_view text, const std::vector<FoldedSpan>& urls) {
   std::vector<Cue> found;
   const auto& rules = compiled_rules();
   const RE2& any_cue = any_cue_re();
@@ -620,7 +618,7 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\n') a->line_starts.push_back(i + 1);
   }
-  const std::vector<Region> urls = find_all(url_re(), text);
+  const std::vector<FoldedSpan> urls = find_urls(text);
   std::vector<Cue> cues = scan_cues(text, urls);
   a->cues = std::move(cues);
 
