@@ -24,6 +24,7 @@
 #include "figtrail/store.hpp"
 #include "figtrail/version.hpp"
 #include "inputs.hpp"
+#include "json_line.hpp"
 #include "pipeline.hpp"
 
 namespace fs = std::filesystem;
@@ -61,56 +62,21 @@ struct ReadOptions {
 };
 
 // A Decimal as a JSON number: an integer when it is one, else a double.
-json number_json(const figtrail::Decimal& d) {
+// An exact number as a JSON integer when it is one that fits, else a double.
+void add_number(figtrail::cli::JsonLine& j, std::string_view key, const figtrail::Decimal& d) {
   const figtrail::Decimal n = d.normalized();
   if (n.exponent >= 0 && n.exponent <= 18) {
     std::int64_t v = n.mantissa;
     bool fits = true;
     for (int i = 0; i < n.exponent && fits; ++i) fits = !__builtin_mul_overflow(v, 10, &v);
-    if (fits) return v;
+    if (fits) {
+      j.integer(key, v);
+      return;
+    }
   }
-  return d.to_double();
+  j.real(key, d.to_double());
 }
 
-json optional_text(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
-
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
-// points past U+10FFFF).
-bool is_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      length = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      length = 3;
-      if (b == 0xE0) low = 0xA0;
-      if (b == 0xED) high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      length = 4;
-      if (b == 0xF0) low = 0x90;
-      if (b == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      if (c < low || c > high) return false;
-      low = 0x80;
-      high = 0xBF;
-    }
-    i += length;
-  }
-  return true;
-}
 
 // Stored text (a figure's or a sentence's original bytes) as UTF-8, for JSON
 // and CSV: decoded from the document's encoding (empty: not recorded, read
@@ -118,43 +84,45 @@ bool is_utf8(std::string_view text) {
 // U+FFFD. The Document only carries the bytes and the encoding to
 // source_utf8, the one decoder extract uses too.
 std::string utf8_of(const std::string& bytes, const std::string& encoding) {
-  if ((encoding.empty() || encoding == "UTF-8") && is_utf8(bytes)) return bytes;
+  if ((encoding.empty() || encoding == "UTF-8") && figtrail::cli::is_utf8(bytes)) return bytes;
   figtrail::Document carrier;
   carrier.bytes = bytes;
   if (!encoding.empty()) carrier.encoding = encoding;
   return carrier.source_utf8({0, bytes.size()});
 }
 
-json figure_json(std::string_view doc, const figtrail::Figure& f) {
-  json j;
-  j["doc"] = doc;
-  j["kind"] = figtrail::to_string(f.kind);
-  j["text"] = f.text;
-  j["byte_start"] = f.source.begin;
-  j["byte_end"] = f.source.end;
-  if (f.value) j["value"] = number_json(*f.value);
-  if (f.low) j["low"] = number_json(*f.low);
-  if (f.high) j["high"] = number_json(*f.high);
-  j["unit"] = f.unit;
-  j["qualifier"] = optional_text(std::string(figtrail::to_string(f.qualifier)));
-  j["per"] = optional_text(f.per);
-  j["line"] = f.line;
-  j["rule"] = f.rule;
-  j["period"] = optional_text(f.period);
-  j["projection"] = f.projection;
+// A figure as the fields of its JSON line (export adds its own).
+figtrail::cli::JsonLine figure_json(std::string_view doc, const figtrail::Figure& f) {
+  figtrail::cli::JsonLine j;
+  j.text("doc", doc)
+      .text("kind", figtrail::to_string(f.kind))
+      .text("text", f.text)
+      .integer("byte_start", static_cast<std::int64_t>(f.source.begin))
+      .integer("byte_end", static_cast<std::int64_t>(f.source.end));
+  if (f.value) add_number(j, "value", *f.value);
+  if (f.low) add_number(j, "low", *f.low);
+  if (f.high) add_number(j, "high", *f.high);
+  j.text("unit", f.unit)
+      .text_or_null("qualifier", figtrail::to_string(f.qualifier))
+      .text_or_null("per", f.per)
+      .integer("line", static_cast<std::int64_t>(f.line))
+      .text("rule", f.rule)
+      .text_or_null("period", f.period)
+      .boolean("projection", f.projection);
   if (f.kind == figtrail::Kind::Money) {
-    const auto usd = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-    if (f.value || !f.low) j["value_usd"] = usd(f.value_usd);
-    if (f.low) j["low_usd"] = usd(f.low_usd);
-    if (f.high) j["high_usd"] = usd(f.high_usd);
-    j["fx_rate"] = usd(f.fx_rate);
-    j["fx_year"] = f.fx_rate ? json(f.fx_year) : json(nullptr);
+    if (f.value || !f.low) j.real_or_null("value_usd", f.value_usd);
+    if (f.low) j.real_or_null("low_usd", f.low_usd);
+    if (f.high) j.real_or_null("high_usd", f.high_usd);
+    j.real_or_null("fx_rate", f.fx_rate);
+    j.integer_or_null("fx_year", f.fx_rate ? std::optional<std::int64_t>(f.fx_year) : std::nullopt);
   }
   return j;
 }
 
-void print_jsonl(const json& j) {
-  std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+void print_jsonl(const figtrail::cli::JsonLine& j) {
+  std::string line;
+  j.append_to(line);
+  std::cout << line;
 }
 
 std::string read_stdin() {
@@ -168,6 +136,7 @@ struct Processed {
   std::string path;
   std::optional<figtrail::Document> document;
   std::vector<figtrail::Figure> figures;
+  std::string jsonl;                  // extract: the figures' lines, written by the worker
   std::vector<std::string> warnings;  // reported, not failures
   std::string error;                  // one line; empty when all went well
   bool unchanged = false;             // ingest: already stored, not extracted
@@ -283,10 +252,14 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
         if (out.document) {
           // extract prints UTF-8: the span's bytes in the document's encoding, converted.
           for (figtrail::Figure& f : out.figures) {
-            if (out.document->encoding != "UTF-8" || !is_utf8(f.text)) f.text = out.document->source_utf8(f.source);
+            if (out.document->encoding != "UTF-8" || !figtrail::cli::is_utf8(f.text)) {
+              f.text = out.document->source_utf8(f.source);
+            }
+            figure_json(out.path, f).append_to(out.jsonl);
           }
         }
-        out.document.reset();  // only the figures travel on
+        out.document.reset();  // only the output travels on
+        out.figures.clear();
         return out;
       },
       [&](std::size_t, Processed&& out) {
@@ -295,7 +268,7 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
           report(out.error);
           ++failed;
         } else {
-          for (const figtrail::Figure& f : out.figures) print_jsonl(figure_json(out.path, f));
+          std::cout << out.jsonl;
         }
         progress.advance(out.bytes);
       });
@@ -431,12 +404,11 @@ int run_export(const std::string& db_path, const std::string& format, const std:
     return kExitOk;
   }
   for (const figtrail::StoredFigure& s : figures) {
-    json j = figure_json(s.document_path, s.figure);
-    j["sha256"] = s.document_sha256;
-    j["sentence"] = s.figure.sentence;
+    figtrail::cli::JsonLine j = figure_json(s.document_path, s.figure);
+    j.text("sha256", s.document_sha256).text("sentence", s.figure.sentence);
     // Both null for a document stored before schema version 3.
-    j["encoding"] = optional_text(s.document_encoding);
-    j["encoding_confidence"] = s.document_encoding_confidence ? json(*s.document_encoding_confidence) : json(nullptr);
+    j.text_or_null("encoding", s.document_encoding)
+        .integer_or_null("encoding_confidence", s.document_encoding_confidence);
     print_jsonl(j);
   }
   return kExitOk;
