@@ -126,7 +126,8 @@ void JsonLine::append_to(std::string& out) const {
   std::vector<const Field*> sorted;
   sorted.reserve(fields_.size());
   for (const Field& f : fields_) sorted.push_back(&f);
-  std::sort(sorted.begin(), sorted.end(), [](const Field* a, const Field* b) { return a->key < b->key; });
+  const auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
+  if (!std::is_sorted(sorted.begin(), sorted.end(), by_key)) std::sort(sorted.begin(), sorted.end(), by_key);
   out += '{';
   for (const Field* f : sorted) {
     if (f != sorted.front()) out += ',';

@@ -2,8 +2,9 @@
 // nlohmann::json tree (a std::map of some twenty keys, each value its own
 // node) cost more than the rest of the output path; this writes each value
 // once. Keys come out sorted, as nlohmann::json sorts an object's keys, so
-// the line is the same byte for byte. Doubles, and strings that are not
-// well-formed UTF-8, are still written by nlohmann::json.
+// the line is the same byte for byte (fields added in key order skip the
+// sort). Doubles, and strings that are not well-formed UTF-8, are still
+// written by nlohmann::json.
 #pragma once
 
 #include <cstddef>

@@ -91,31 +91,32 @@ std::string utf8_of(const std::string& bytes, const std::string& encoding) {
   return carrier.source_utf8({0, bytes.size()});
 }
 
-// A figure as the fields of its JSON line (export adds its own).
+// A figure as the fields of its JSON line (export adds its own), added in
+// key order so that the line needs no sorting.
 figtrail::cli::JsonLine figure_json(std::string_view doc, const figtrail::Figure& f) {
+  const bool money = f.kind == figtrail::Kind::Money;
   figtrail::cli::JsonLine j;
-  j.text("doc", doc)
-      .text("kind", figtrail::to_string(f.kind))
-      .text("text", f.text)
+  j.integer("byte_end", static_cast<std::int64_t>(f.source.end))
       .integer("byte_start", static_cast<std::int64_t>(f.source.begin))
-      .integer("byte_end", static_cast<std::int64_t>(f.source.end));
-  if (f.value) add_number(j, "value", *f.value);
-  if (f.low) add_number(j, "low", *f.low);
-  if (f.high) add_number(j, "high", *f.high);
-  j.text("unit", f.unit)
-      .text_or_null("qualifier", figtrail::to_string(f.qualifier))
-      .text_or_null("per", f.per)
-      .integer("line", static_cast<std::int64_t>(f.line))
-      .text("rule", f.rule)
-      .text_or_null("period", f.period)
-      .boolean("projection", f.projection);
-  if (f.kind == figtrail::Kind::Money) {
-    if (f.value || !f.low) j.real_or_null("value_usd", f.value_usd);
-    if (f.low) j.real_or_null("low_usd", f.low_usd);
-    if (f.high) j.real_or_null("high_usd", f.high_usd);
-    j.real_or_null("fx_rate", f.fx_rate);
-    j.integer_or_null("fx_year", f.fx_rate ? std::optional<std::int64_t>(f.fx_year) : std::nullopt);
+      .text("doc", doc);
+  if (money) {
+    j.real_or_null("fx_rate", f.fx_rate)
+        .integer_or_null("fx_year", f.fx_rate ? std::optional<std::int64_t>(f.fx_year) : std::nullopt);
   }
+  if (f.high) add_number(j, "high", *f.high);
+  if (money && f.high) j.real_or_null("high_usd", f.high_usd);
+  j.text("kind", figtrail::to_string(f.kind)).integer("line", static_cast<std::int64_t>(f.line));
+  if (f.low) add_number(j, "low", *f.low);
+  if (money && f.low) j.real_or_null("low_usd", f.low_usd);
+  j.text_or_null("per", f.per)
+      .text_or_null("period", f.period)
+      .boolean("projection", f.projection)
+      .text_or_null("qualifier", figtrail::to_string(f.qualifier))
+      .text("rule", f.rule)
+      .text("text", f.text)
+      .text("unit", f.unit);
+  if (f.value) add_number(j, "value", *f.value);
+  if (money && (f.value || !f.low)) j.real_or_null("value_usd", f.value_usd);
   return j;
 }
 

@@ -290,8 +290,16 @@ bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(c); }));
+// Whether `s` has more than `n` code points. Lines are compared with short
+// bounds for every figure: counting a whole paragraph each time was costly.
+bool more_code_points_than(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return false;     // a code point is at least one byte
+  if (s.size() > 4 * n) return true;   // and at most four
+  std::size_t count = 0;
+  for (const char c : s) {
+    if (!is_continuation(c) && ++count > n) return true;
+  }
+  return false;
 }
 
 std::string_view trim(std::string_view s) {
@@ -1042,7 +1050,7 @@ bool is_card_line(const Analysis& a, Region line, const Card** card) {
   if (it == a.cards.begin()) return false;
   --it;
   if (it->end <= line.begin) return false;
-  if (code_points(trim(a.text.substr(it->end, line.end - it->end))) > 3) return false;
+  if (more_code_points_than(trim(a.text.substr(it->end, line.end - it->end)), 3)) return false;
   *card = &*it;
   return true;
 }
@@ -1059,7 +1067,7 @@ const Card* card_holding(const Analysis& a, FoldedSpan figure) {
 // table header (`Metric2026 Value…`, `指标2026年规模涵盖范围`).
 std::optional<Cue> heading_cue(const Analysis& a, Region line) {
   const std::string_view text = a.text.substr(line.begin, line.end - line.begin);
-  if (trim(text).empty() || code_points(text) > kHeadingLine) return std::nullopt;
+  if (trim(text).empty() || more_code_points_than(text, kHeadingLine)) return std::nullopt;
   const auto [lo, hi] = cues_in(a, line.begin, line.end);
   std::optional<Cue> first;
   std::vector<bool> in_cue(text.size(), false);
@@ -1126,13 +1134,13 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
   // 5: the metric card it sits in.
   if (const Card* card = card_holding(a, figure); card && card->topic) return found(*card->topic);
 
-  const bool short_line = code_points(text.substr(line.begin, line.end - line.begin)) <= kShortLine;
+  const bool short_line = !more_code_points_than(text.substr(line.begin, line.end - line.begin), kShortLine);
   if (!short_line) return {};
 
   // 6: a line that is only the figure takes its caption from the line below.
   if (trim(text.substr(line.begin, line.end - line.begin)) == needle && li + 1 < a.line_starts.size()) {
     const Region below = line_at(a, li + 1);
-    if (!blank(a, below) && code_points(text.substr(below.begin, below.end - below.begin)) <= kShortLine) {
+    if (!blank(a, below) && !more_code_points_than(text.substr(below.begin, below.end - below.begin), kShortLine)) {
       const auto [lo, hi] = cues_in(a, below.begin, below.end);
       for (std::size_t k = lo; k < hi; ++k) {
         if (absolute(a.cues[k])) {
@@ -1154,7 +1162,7 @@ Result resolve(const Document& document, const Analysis& a, FoldedSpan figure) {
       break;
     }
     if (auto cue = heading_cue(a, above)) return found(*cue);
-    if (code_points(text.substr(above.begin, above.end - above.begin)) > kShortLine) break;
+    if (more_code_points_than(text.substr(above.begin, above.end - above.begin), kShortLine)) break;
   }
   return {};
 }
