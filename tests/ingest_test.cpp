@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
+#include <unicode/unistr.h>
 #include <unicode/utext.h>
 
 #include <cstdint>
@@ -391,4 +392,69 @@ TEST_CASE("a full-width comma groups full-width digits only", "[ingest][fold]") 
   CHECK(figtrail::fold_utf8("20，300").text == "20，300");     // ASCII digits: two numbers
   CHECK(figtrail::fold_utf8("１，２３").text == "1，23");       // not three digits after it
   CHECK(figtrail::fold_utf8("１，２３４５").text == "1，2345");  // more than three
+}
+
+TEST_CASE("text copied in bulk maps each character to its own bytes", "[ingest][fold]") {
+  const std::string source = "营收 grew 5%。净利 3 亿";
+  const figtrail::FoldedText folded = figtrail::fold_utf8(source);
+  REQUIRE(folded.text == "营收 grew 5%。净利3亿");
+  CHECK(folded.map.to_source({1, 2}) == SourceSpan{0, 3});  // inside 营: all of it
+  CHECK(folded.map.to_source({4, 4}) == SourceSpan{3, 3});  // inside 收: where it begins
+  CHECK(folded.map.to_source({6, 11}) == SourceSpan{6, 11});
+  CHECK(folded.map.to_source({12, 14}) == SourceSpan{12, 14});
+  CHECK(folded.map.to_source({14, 15}) == SourceSpan{14, 17});
+  CHECK(folded.map.to_source({20, 27}) == SourceSpan{20, 29});  // 利 3 亿
+  CHECK(folded.map.to_source({23, 24}) == SourceSpan{24, 25});
+  CHECK(folded.map.to_source({23, 23}) == SourceSpan{24, 24});
+  CHECK(folded.map.to_source({24, 25}) == SourceSpan{26, 29});
+  CHECK(folded.map.to_source({27, 27}) == SourceSpan{29, 29});
+}
+
+TEST_CASE("UTF-8, copied in bulk where it can be, folds as UTF-16 does character by character", "[ingest][fold]") {
+  // Characters around which the bulk copy must stop: spaces between Han and
+  // digits, U+3000, marks that attach to the character before, full-width
+  // commas and digits, list markers, Hangul jamo, compatibility characters.
+  const std::vector<std::string> alphabet{
+      "a", "Z", "1", "9", "\xEF\xBC\x91", "百", "分", "一", "\xE4\xB8\x80", "\xE3\x90\x80", "\xEF\xA4\x80",
+      "\xEF\xA8\x8E", " ", "  ", "\t", "\xE3\x80\x80", "\xCC\x81", "\xE3\x82\x99", "\xEF\xBD\xB6", "\xEF\xBE\x9E",
+      "，", "①", "\n", "\r\n", "e", "가", "\xE1\x84\x80", "\xE1\x85\xA1", "\xE1\x86\xA8", "\xE0\xAD\x87",
+      "\xE0\xAC\xBE", "。", "．", "\xEF\xBF\xBD", "\xF0\x9F\x93\x88", "\xEF\xAC\x81", "²", "\xC2\xA0"};
+  // And texts where a run of spaces is decided in two parts: it goes on with
+  // U+3000, or begins with one (a kept run the bulk copy counts down).
+  std::vector<std::string> texts{"百 \xE3\x80\x80分 1\t\xE3\x80\x80 2\n", "a\xE3\x80\x80 百 分 \xE3\x80\x80\xE3\x80\x80 3\n"};
+  std::mt19937 random(5);
+  for (int round = 0; round < 60; ++round) {
+    std::string text;
+    const int length = 1 + static_cast<int>(random() % 80);
+    for (int i = 0; i < length; ++i) text += alphabet[random() % alphabet.size()];
+    texts.push_back(text + "\n");  // a line break keeps the encoding detector out of it
+  }
+  for (std::size_t round = 0; round < texts.size(); ++round) {
+    const std::string& utf8 = texts[round];
+    const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(utf8);
+    const std::string utf16(reinterpret_cast<const char*>(unicode.getBuffer()),
+                            static_cast<std::size_t>(unicode.length()) * 2);
+    const auto fast = figtrail::make_document("a.txt", utf8, figtrail::SourceFormat::PlainText);
+    const auto slow = figtrail::make_document("b.txt", utf16, figtrail::SourceFormat::PlainText,
+                                              figtrail::IngestOptions{"UTF-16LE"});
+    INFO("round " << round << ": " << utf8);
+    REQUIRE(fast.folded.text == slow.folded.text);
+    // Where each UTF-8 character boundary lies in the UTF-16 bytes (spans
+    // never cut a character in this text).
+    std::vector<std::size_t> in_utf16(utf8.size() + 1);
+    for (std::size_t i = 0; i <= utf8.size(); ++i) {
+      in_utf16[i] = 2 * static_cast<std::size_t>(icu::UnicodeString::fromUTF8(utf8.substr(0, i)).length());
+    }
+    std::string difference;
+    const std::size_t size = fast.folded.text.size();
+    for (std::size_t begin = 0; begin <= size && difference.empty(); ++begin) {
+      for (std::size_t end = begin; end <= size && difference.empty(); ++end) {
+        const SourceSpan span = fast.folded.map.to_source({begin, end});
+        const SourceSpan want{in_utf16[span.begin], in_utf16[span.end]};
+        if (slow.folded.map.to_source({begin, end}) != want) difference = std::to_string(begin) + "-" + std::to_string(end);
+      }
+    }
+    CHECK(difference.empty());
+    CHECK(fast.line_of(utf8.size()) == slow.line_of(utf16.size()));
+  }
 }

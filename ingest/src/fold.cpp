@@ -1,17 +1,22 @@
 // Strict UTF-8 decoding and NFKC folding, piece by piece, recording for every
-// folded byte the source bytes it came from.
+// folded byte the source bytes it came from; runs of UTF-8 that folding
+// leaves unchanged are copied in bulk.
 #include "figtrail/ingest.hpp"
 
 #include "chars.hpp"
 
 #include <utf8proc.h>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace figtrail {
@@ -30,6 +35,17 @@ void OffsetMap::append(std::size_t folded_length, SourceSpan source) {
   source_size_ = source.end;
 }
 
+void OffsetMap::append_unchanged(std::string_view text, std::size_t source_begin) {
+  // A piece per character: a lead byte and the continuation bytes after it.
+  std::size_t begin = 0;
+  for (std::size_t i = 1; i <= text.size(); ++i) {
+    if (i == text.size() || (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      append(i - begin, {source_begin + begin, source_begin + i});
+      begin = i;
+    }
+  }
+}
+
 void OffsetMap::reserve(std::size_t folded_length) {
   source_begin_.reserve(folded_length);
   source_end_.reserve(folded_length);
@@ -42,6 +58,18 @@ SourceSpan OffsetMap::to_source(FoldedSpan span) const {
   }
   return {source_begin_[span.begin], source_end_[span.end - 1]};
 }
+
+namespace {
+
+// Eight bytes as a little-endian word.
+std::uint64_t load64(const char* bytes) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, bytes, sizeof word);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+  return word;
+}
+
+}  // namespace
 
 namespace {
 
@@ -184,29 +212,33 @@ bool is_fold_space(char32_t cp) { return cp == U' ' || cp == U'\t' || cp == 0x30
 // U+3000 IDEOGRAPHIC SPACE) between a Han character and a Han character or
 // digit, either way round, is dropped from the folded view; the offset map
 // still spans it, so a figure across it maps to all its source bytes.
-// Returns the length of the run of spaces at the cursor and whether it is
-// dropped.
+// `before` is the last folded code point, `after` the source character after
+// the run (0 when invalid).
+bool joins_across_spaces(utf8proc_int32_t before, utf8proc_int32_t after) {
+  return (is_han(before) && (is_han(after) || is_digit_cp(after))) || (is_digit_cp(before) && is_han(after));
+}
+
+// The length of the run of spaces at the cursor and whether it is dropped.
 struct SpaceRun {
   std::size_t length = 0;
   bool dropped = false;
 };
-SpaceRun space_run(detail::CharStream& chars, std::string_view folded) {
+template <typename Chars>
+SpaceRun space_run(Chars& chars, std::string_view folded) {
   std::size_t k = 0;
   const detail::SourceChar* next = nullptr;
   while ((next = chars.peek(k)) != nullptr && !next->invalid && is_fold_space(next->cp)) ++k;
   if (k == 0 || next == nullptr) return {k, false};
-  const utf8proc_int32_t before = last_code_point(folded);
   const auto after = static_cast<utf8proc_int32_t>(next->invalid ? 0 : next->cp);
-  const bool joins = (is_han(before) && (is_han(after) || is_digit_cp(after))) ||
-                     (is_digit_cp(before) && is_han(after));
-  return {k, joins};
+  return {k, joins_across_spaces(last_code_point(folded), after)};
 }
 
 // A full-width comma between full-width digits, with exactly three after it
 // (１１１，１１１), groups digits in full-width text; `20，300` with ASCII
 // digits stays two numbers. `previous` is the source character before the
 // comma, `after` the index of the character after it (and its marks).
-bool groups_fullwidth_digits(char32_t previous, detail::CharStream& chars, std::size_t after) {
+template <typename Chars>
+bool groups_fullwidth_digits(char32_t previous, Chars& chars, std::size_t after) {
   const auto digit_at = [&](std::size_t k) {
     const detail::SourceChar* c = chars.peek(k);
     return c != nullptr && !c->invalid && is_fullwidth_digit(static_cast<utf8proc_int32_t>(c->cp));
@@ -218,32 +250,122 @@ bool groups_fullwidth_digits(char32_t previous, detail::CharStream& chars, std::
   return !digit_at(after + 3);
 }
 
+// The character of UTF-8 bytes at `at`: a valid sequence, or an invalid byte
+// on its own.
+detail::SourceChar source_char(std::string_view bytes, std::size_t at) {
+  const Decoded d = decode(bytes, at);
+  detail::SourceChar c;
+  c.begin = static_cast<std::uint32_t>(at);
+  if (d.length == 0) {
+    c.cp = 0xFFFD;
+    c.invalid = true;
+    c.end = static_cast<std::uint32_t>(at + 1);
+  } else {
+    c.cp = static_cast<char32_t>(d.cp);
+    c.end = static_cast<std::uint32_t>(at + d.length);
+  }
+  return c;
+}
+
+// What the folding is in the middle of: the text so far, the source
+// character before the cursor (0: none or invalid) and the spaces left in a
+// run that is kept. Once one of those is in the folded text, the others
+// follow a space and are kept too; checking each would rescan the run
+// (quadratic in its length).
+struct FoldState {
+  FoldedText folded;
+  std::vector<utf8proc_int32_t> buffer = std::vector<utf8proc_int32_t>(64);  // for append_nfkc
+  std::string piece;  // UTF-8 of the piece being folded
+  char32_t previous = 0;
+  std::size_t kept_spaces = 0;
+};
+
+// Folds the piece at the cursor (a character and the ones that attach to
+// it), or drops the run of spaces there.
+template <typename Chars>
+void fold_piece(Chars& chars, FoldState& state) {
+  std::string& out = state.folded.text;
+  const detail::SourceChar first = *chars.peek();
+  if (!first.invalid && is_fold_space(first.cp) && state.kept_spaces == 0) {
+    const SpaceRun run = space_run(chars, out);
+    if (run.dropped) {
+      state.previous = chars.peek(run.length - 1)->cp;
+      chars.advance(run.length);
+      return;
+    }
+    state.kept_spaces = run.length;
+  }
+  if (first.invalid) {
+    out.append(kReplacement);
+    state.folded.map.append(kReplacement.size(), {first.begin, first.end});
+    state.folded.replaced_bytes += first.end - first.begin;
+    state.previous = 0;
+    chars.advance();
+    return;
+  }
+  std::size_t count = 1;
+  std::size_t end = first.end;
+  char32_t last = first.cp;
+  while (const detail::SourceChar* next = chars.peek(count)) {
+    // ASCII never attaches: the common case skips the property lookup.
+    if (next->invalid || next->cp < 0x80 || !attaches_backward(static_cast<utf8proc_int32_t>(next->cp))) break;
+    end = next->end;
+    last = next->cp;
+    ++count;
+  }
+  const std::size_t before = out.size();
+  const auto cp = static_cast<utf8proc_int32_t>(first.cp);
+  if (count == 1 && first.cp < 0x80) {
+    out.push_back(static_cast<char>(first.cp));  // ASCII is its own NFKC
+  } else if (first.cp == 0xFF0C && groups_fullwidth_digits(state.previous, chars, count)) {
+    out.push_back(',');
+  } else if (kept_unfolded(cp) || (count == 1 && !has_decomposition(cp))) {
+    // A lone character without a decomposition (most CJK) is its own NFKC.
+    for (std::size_t i = 0; i < count; ++i) detail::append_utf8(out, chars.peek(i)->cp);
+  } else {
+    state.piece.clear();
+    for (std::size_t i = 0; i < count; ++i) detail::append_utf8(state.piece, chars.peek(i)->cp);
+    append_nfkc(state.piece, state.buffer, out);
+  }
+  state.folded.map.append(out.size() - before, {first.begin, end});
+  state.previous = last;
+  state.kept_spaces = state.kept_spaces > count ? state.kept_spaces - count : 0;
+  chars.advance(count);
+}
+
+// What fold_piece would do to a character (not ASCII, not invalid) between
+// characters that do not attach to it.
+enum class CharFold { Unchanged, Attaches, Changes };
+CharFold char_fold(utf8proc_int32_t cp) {
+  if (is_plain_han(cp)) return CharFold::Unchanged;
+  if (has_decomposition(cp)) return attaches_backward(cp) ? CharFold::Attaches : CharFold::Changes;
+  return combines_backward(cp) ? CharFold::Attaches : CharFold::Unchanged;
+}
+
+class Utf8Text;
+
 // The characters of a UTF-8 string: each valid sequence, and each byte of an
 // invalid one on its own.
 class Utf8Decoder final : public detail::Decoder {
  public:
   Utf8Decoder(std::string_view bytes, std::size_t start, std::vector<std::size_t>* line_starts)
-      : bytes_(bytes), at_(start) {
+      : bytes_(bytes), start_(start), at_(start) {
     line_starts_ = line_starts;
   }
+
+  // Whether nothing has been read yet, so that fold may read the bytes.
+  [[nodiscard]] bool unread() const { return at_ == start_; }
+  // Folds all the text, as fold_chars does, but from the bytes, copying
+  // the runs that folding leaves unchanged in bulk. Precondition: unread().
+  [[nodiscard]] FoldedText fold(std::size_t size_hint);
 
  protected:
   bool produce(std::vector<detail::SourceChar>& out) override {
     constexpr std::size_t kChunk = 4096;
     std::size_t count = 0;
     while (at_ < bytes_.size() && count < kChunk) {
-      const Decoded d = decode(bytes_, at_);
-      detail::SourceChar c;
-      c.begin = static_cast<std::uint32_t>(at_);
-      if (d.length == 0) {
-        c.cp = 0xFFFD;
-        c.invalid = true;
-        at_ += 1;
-      } else {
-        c.cp = static_cast<char32_t>(d.cp);
-        at_ += d.length;
-      }
-      c.end = static_cast<std::uint32_t>(at_);
+      const detail::SourceChar c = source_char(bytes_, at_);
+      at_ = c.end;
       note(c);
       out.push_back(c);
       ++count;
@@ -252,9 +374,185 @@ class Utf8Decoder final : public detail::Decoder {
   }
 
  private:
+  friend class Utf8Text;
   std::string_view bytes_;
+  std::size_t start_;
   std::size_t at_;
 };
+
+// A Utf8Decoder's characters for fold_piece, decoded one at a time as they
+// are peeked, so that copy_unchanged can move the cursor over the bytes it
+// copied; characters are noted (line starts, invalid bytes) as they are
+// consumed.
+class Utf8Text {
+ public:
+  explicit Utf8Text(Utf8Decoder& decoder) : decoder_(decoder), next_(decoder.at_) {}
+
+  [[nodiscard]] const detail::SourceChar* peek(std::size_t k = 0) {
+    while (ahead_.size() - head_ <= k) {
+      if (next_ >= decoder_.bytes_.size()) return nullptr;
+      if (head_ > 0 && head_ * 2 >= ahead_.size()) {
+        ahead_.erase(ahead_.begin(), ahead_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+      ahead_.push_back(source_char(decoder_.bytes_, next_));
+      next_ = ahead_.back().end;
+    }
+    return &ahead_[head_ + k];
+  }
+  void advance(std::size_t n = 1) {
+    for (std::size_t i = 0; i < n; ++i) decoder_.note(ahead_[head_ + i]);
+    head_ += n;
+  }
+
+  [[nodiscard]] std::string_view bytes() const { return decoder_.bytes_; }
+  // The byte offset of the cursor.
+  [[nodiscard]] std::size_t position() const { return head_ < ahead_.size() ? ahead_[head_].begin : next_; }
+  // Moves the cursor over the bytes up to `at` (a character boundary), which
+  // were copied: their line feeds are noted.
+  void skip_copied(std::size_t at) {
+    if (decoder_.line_starts_ != nullptr) {
+      const std::size_t from = position();
+      const std::string_view copied = bytes().substr(from, at - from);
+      for (std::size_t nl = copied.find('\n'); nl != std::string_view::npos; nl = copied.find('\n', nl + 1)) {
+        decoder_.line_starts_->push_back(from + nl + 1);
+      }
+    }
+    skip_to(at);
+  }
+  // Moves the cursor over the bytes up to `at` (a character boundary).
+  void skip_to(std::size_t at) {
+    while (head_ < ahead_.size() && ahead_[head_].begin < at) ++head_;
+    if (head_ == ahead_.size()) {
+      ahead_.clear();
+      head_ = 0;
+      next_ = at;
+    }
+  }
+
+ private:
+  Utf8Decoder& decoder_;
+  std::vector<detail::SourceChar> ahead_;  // peeked characters, the cursor's at head_
+  std::size_t head_ = 0;
+  std::size_t next_;  // the byte after the peeked characters
+};
+
+bool is_plain_ascii(unsigned char byte) { return byte < 0x80 && byte != ' ' && byte != '\t'; }
+
+// The Han character from U+5000 to U+9FFF (lead byte E5 to E9) at `at`, the
+// bulk of Chinese text, with fewer checks than decode; 0 for anything else.
+utf8proc_int32_t plain_han_at(std::string_view bytes, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  if (byte(at) < 0xE5 || byte(at) > 0xE9 || bytes.size() - at < 3 || (byte(at + 1) & 0xC0) != 0x80 ||
+      (byte(at + 2) & 0xC0) != 0x80) {
+    return 0;
+  }
+  return ((byte(at) & 0x0F) << 12) | ((byte(at + 1) & 0x3F) << 6) | (byte(at + 2) & 0x3F);
+}
+
+// The fast path of folding UTF-8: from the cursor on, copies the characters
+// that fold_piece would leave as they are, each a piece of its own (plain
+// ASCII, most CJK), and drops the runs of spaces among them that join Han
+// text, as fold_piece would. It stops before anything else: an invalid byte,
+// a character that NFKC or a folding rule changes, a character that the
+// next one attaches to, a run of spaces that goes on with U+3000.
+// A space after a character that is neither Han nor a digit stays whatever
+// follows; so does one after a space, which is why fold_piece may decide a
+// run anew anywhere in it, and state.kept_spaces only needs counting down.
+void copy_unchanged(Utf8Text& chars, FoldState& state) {
+  const std::string_view bytes = chars.bytes();
+  std::size_t begin = chars.position();  // the first byte not yet copied
+  std::size_t at = begin;
+  std::size_t last = begin;  // where the last character taken begins
+  utf8proc_int32_t last_cp = 0;
+  const auto copy = [&](std::size_t end) {
+    if (end == begin) return;
+    const std::string_view run = bytes.substr(begin, end - begin);
+    state.folded.text.append(run);
+    state.folded.map.append_unchanged(run, begin);
+    chars.skip_copied(end);
+    state.previous = static_cast<char32_t>(last_code_point(run));
+  };
+  while (at < bytes.size()) {
+    const auto lead = static_cast<unsigned char>(bytes[at]);
+    if (is_plain_ascii(lead)) {
+      std::size_t end = at + 1;
+      while (end < bytes.size() && is_plain_ascii(static_cast<unsigned char>(bytes[end]))) ++end;
+      last = end - 1;
+      last_cp = static_cast<unsigned char>(bytes[last]);
+      at = end;
+      continue;
+    }
+    if (lead < 0x80) {  // a space or a tab
+      const utf8proc_int32_t before = at > begin ? last_cp : last_code_point(state.folded.text);
+      if (state.kept_spaces > 0) {
+        --state.kept_spaces;
+      } else if (is_han(before) || is_digit_cp(before)) {
+        std::size_t end = at;
+        while (end < bytes.size() && (bytes[end] == ' ' || bytes[end] == '\t')) ++end;
+        if (end < bytes.size()) {  // spaces at the end of the text stay
+          const utf8proc_int32_t after = decode(bytes, end).cp;  // 0 when invalid
+          if (after == 0x3000) break;
+          if (joins_across_spaces(before, after)) {
+            copy(at);
+            chars.skip_to(end);
+            state.previous = static_cast<unsigned char>(bytes[end - 1]);
+            begin = last = at = end;
+            continue;
+          }
+        }
+      }
+      last = at;
+      last_cp = lead;
+      ++at;
+      continue;
+    }
+    if (const utf8proc_int32_t han = plain_han_at(bytes, at); han != 0) {
+      last = at;
+      last_cp = han;
+      at += 3;
+      continue;
+    }
+    const Decoded d = decode(bytes, at);
+    if (d.length == 0) break;
+    const CharFold fold = char_fold(d.cp);
+    // The character before one that attaches is the base of a piece for
+    // fold_piece. (If it is a space, it ends its run: no spaces are left.)
+    if (fold == CharFold::Attaches && at > begin) at = last;
+    if (fold != CharFold::Unchanged) break;
+    last = at;
+    last_cp = d.cp;
+    at += d.length;
+  }
+  copy(at);
+}
+
+// Folds a stream piece by piece; UTF-8 read from its bytes has the runs of
+// characters that folding leaves unchanged copied in bulk between pieces.
+template <typename Chars>
+FoldedText fold_stream(Chars& chars, std::size_t text_start, std::size_t size_hint) {
+  FoldState state;
+  // Folding mostly keeps the length: one allocation instead of a doubling
+  // series of copies (and page faults) for text and map.
+  state.folded.text.reserve(size_hint);
+  state.folded.map.reserve(size_hint);
+  if (text_start > 0) {
+    state.folded.map.append(0, {0, text_start});  // maps nowhere, but empty spans still land after it
+  }
+  while (true) {
+    if constexpr (std::is_same_v<Chars, Utf8Text>) copy_unchanged(chars, state);
+    if (chars.peek() == nullptr) break;
+    fold_piece(chars, state);
+  }
+  return std::move(state.folded);
+}
+
+FoldedText Utf8Decoder::fold(std::size_t size_hint) {
+  Utf8Text text(*this);
+  FoldedText folded = fold_stream(text, start_, size_hint);
+  at_ = bytes_.size();
+  return folded;
+}
 
 }  // namespace
 
@@ -270,8 +568,23 @@ Utf8Stats utf8_stats(std::string_view bytes) {
   Utf8Stats stats;
   std::size_t at = 0;
   while (at < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[at]) < 0x80) {
+    // ASCII eight bytes at a time: most of a file, even a Chinese one.
+    if (bytes.size() - at >= 8 && (load64(bytes.data() + at) & 0x8080808080808080) == 0) {
+      at += 8;
+      continue;
+    }
+    const auto lead = static_cast<unsigned char>(bytes[at]);
+    if (lead < 0x80) {
       ++at;
+      continue;
+    }
+    // Three bytes with a lead whose second byte has the full range (not E0,
+    // ED): all CJK. Valid when both others are continuation bytes.
+    if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && bytes.size() - at >= 3 &&
+        (static_cast<unsigned char>(bytes[at + 1]) & 0xC0) == 0x80 &&
+        (static_cast<unsigned char>(bytes[at + 2]) & 0xC0) == 0x80) {
+      ++stats.multibyte;
+      at += 3;
       continue;
     }
     const Decoded d = decode(bytes, at);
@@ -292,72 +605,10 @@ std::unique_ptr<Decoder> make_utf8_decoder(std::string_view bytes, std::size_t s
 }
 
 FoldedText fold_chars(CharStream& chars, std::size_t text_start, std::size_t size_hint) {
-  FoldedText folded;
-  std::string& out = folded.text;
-  // Folding mostly keeps the length: one allocation instead of a doubling
-  // series of copies (and page faults) for text and map.
-  out.reserve(size_hint);
-  folded.map.reserve(size_hint);
-  std::vector<utf8proc_int32_t> buffer(64);
-  std::string piece;  // UTF-8 of the piece being folded
-  if (text_start > 0) {
-    folded.map.append(0, {0, text_start});  // maps nowhere, but empty spans still land after it
+  if (auto* utf8 = dynamic_cast<Utf8Decoder*>(&chars); utf8 != nullptr && utf8->unread()) {
+    return utf8->fold(size_hint);
   }
-  char32_t previous = 0;  // the source character before the cursor (0: none or invalid)
-  // Spaces left in a run that is kept: once one of them is in the folded
-  // text, the others follow a space and are kept too. Checking each would
-  // rescan the run (quadratic in its length).
-  std::size_t kept_spaces = 0;
-  while (const SourceChar* current = chars.peek()) {
-    const SourceChar first = *current;
-    if (!first.invalid && is_fold_space(first.cp) && kept_spaces == 0) {
-      const SpaceRun run = space_run(chars, out);
-      if (run.dropped) {
-        previous = chars.peek(run.length - 1)->cp;
-        chars.advance(run.length);
-        continue;
-      }
-      kept_spaces = run.length;
-    }
-    if (first.invalid) {
-      out.append(kReplacement);
-      folded.map.append(kReplacement.size(), {first.begin, first.end});
-      folded.replaced_bytes += first.end - first.begin;
-      previous = 0;
-      chars.advance();
-      continue;
-    }
-    // The piece: the character and the ones that attach to it.
-    std::size_t count = 1;
-    std::size_t end = first.end;
-    char32_t last = first.cp;
-    while (const SourceChar* next = chars.peek(count)) {
-      // ASCII never attaches: the common case skips the property lookup.
-      if (next->invalid || next->cp < 0x80 || !attaches_backward(static_cast<utf8proc_int32_t>(next->cp))) break;
-      end = next->end;
-      last = next->cp;
-      ++count;
-    }
-    const std::size_t before = out.size();
-    const auto cp = static_cast<utf8proc_int32_t>(first.cp);
-    if (count == 1 && first.cp < 0x80) {
-      out.push_back(static_cast<char>(first.cp));  // ASCII is its own NFKC
-    } else if (first.cp == 0xFF0C && groups_fullwidth_digits(previous, chars, count)) {
-      out.push_back(',');
-    } else if (kept_unfolded(cp) || (count == 1 && !has_decomposition(cp))) {
-      // A lone character without a decomposition (most CJK) is its own NFKC.
-      for (std::size_t i = 0; i < count; ++i) append_utf8(out, chars.peek(i)->cp);
-    } else {
-      piece.clear();
-      for (std::size_t i = 0; i < count; ++i) append_utf8(piece, chars.peek(i)->cp);
-      append_nfkc(piece, buffer, out);
-    }
-    folded.map.append(out.size() - before, {first.begin, end});
-    previous = last;
-    kept_spaces = kept_spaces > count ? kept_spaces - count : 0;
-    chars.advance(count);
-  }
-  return folded;
+  return fold_stream(chars, text_start, size_hint);
 }
 
 }  // namespace detail
@@ -365,7 +616,7 @@ FoldedText fold_chars(CharStream& chars, std::size_t text_start, std::size_t siz
 FoldedText fold_utf8(std::string_view source) {
   const std::size_t start = source.starts_with(kBom) ? kBom.size() : 0;
   Utf8Decoder decoder(source, start, nullptr);
-  return detail::fold_chars(decoder, start, source.size());
+  return decoder.fold(source.size());
 }
 
 }  // namespace figtrail

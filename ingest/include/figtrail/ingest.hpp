@@ -52,6 +52,10 @@ class OffsetMap {
  public:
   // Records that the next `folded_length` folded bytes came from `source`.
   void append(std::size_t folded_length, SourceSpan source);
+  // Records that the next text.size() folded bytes are `text`, valid UTF-8
+  // copied unchanged from the source bytes starting at `source_begin`, each
+  // character a piece of its own: the same as one append per character.
+  void append_unchanged(std::string_view text, std::size_t source_begin);
   // Makes room for `folded_length` folded bytes in all.
   void reserve(std::size_t folded_length);
   // The source bytes a folded span came from. Precondition: span within the
