@@ -7,8 +7,10 @@
 
 #include <cctype>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 
@@ -258,4 +260,61 @@ TEST_CASE("mentions that differ only in digits are read each on its own terms", 
       line_begin = line_end + 1;
     }
   }
+}
+
+namespace {
+
+// Every disagreement of the matcher's part parser with RE2 over `doc`.
+void check_parts_agree(const figtrail::Document& doc, std::size_t& compared) {
+  const figtrail::Matcher::PartCheck check = matcher().check_part_parser(doc);
+  compared += check.compared;
+  for (const std::string& disagreement : check.disagreements) FAIL_CHECK(doc.path << ": " << disagreement);
+}
+
+}  // namespace
+
+TEST_CASE("the part parser reads every corpus match as RE2 does", "[extract][parts]") {
+  namespace fs = std::filesystem;
+  const fs::path root(FIGTRAIL_SOURCE_DIR);
+  std::size_t compared = 0;
+  for (const fs::path& dir : {root / "corpus", root / "tests" / "peer-specs", root / "tests" / "examples",
+                             root / "fuzz" / "corpus"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      try {
+        check_parts_agree(figtrail::load_document(entry.path()), compared);
+      } catch (const figtrail::IngestError&) {
+        // Refused before matching (an empty file, a binary fuzz seed).
+      }
+    }
+  }
+  CHECK(compared > 10'000);
+}
+
+TEST_CASE("the part parser reads random runs of lexicon words and numbers as RE2 does", "[extract][parts]") {
+  const figtrail::Lexicon& lx = figtrail::default_lexicon();
+  std::vector<std::string> words{"0",  "7",  "12", "123", "1,234", "1,2345", ".", ".5", ",",  "，", "-", "–", "+",
+                                 "%",  "x",  "t",  "T",   "b",     "M",      "一", "十", "百", "万", "亿", "点", "點",
+                                 "两", "半", "〇", "ten", "a",     "hundred", "half", "and", "_", "(", "Μm", "個TOKEN",
+                                 "US $", "HK  $"};
+  for (const auto& u : lx.units) words.emplace_back(u.surface);
+  for (const auto& q : lx.qualifiers) words.emplace_back(q.surface);
+  for (const auto& m : lx.magnitudes) words.emplace_back(m.surface);
+  for (const auto& n : lx.per_nouns) words.emplace_back(n.surface);
+  for (const auto list : {lx.range_separators, lx.per_markers, lx.qualifier_fillers, lx.negative_signs}) {
+    for (const std::string_view w : list) words.emplace_back(w);
+  }
+  const std::vector<std::string> numbers{"1", "2025", "12,345,678", "3.5", "三十", "一百二十", "五点五", "两"};
+  std::mt19937 random(20261123);  // fixed: the same strings every run
+  std::size_t compared = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    const auto length = 3 + random() % 12;
+    for (std::size_t k = 0; k < length; ++k) {
+      text += random() % 3 == 0 ? numbers[random() % numbers.size()] : words[random() % words.size()];
+      if (random() % 3 == 0) text += random() % 4 == 0 ? "\t" : " ";
+    }
+    check_parts_agree(figtrail::make_document("random.txt", text, figtrail::SourceFormat::PlainText), compared);
+  }
+  CHECK(compared > 20'000);
 }

@@ -2,6 +2,7 @@
 // left-to-right scan, then word-boundary checks that trim or drop matches
 // glued to identifiers.
 #include <re2/re2.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <array>
@@ -68,12 +69,25 @@ struct Surface {
 
 bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-std::string alternation(std::vector<Surface> words) {
-  // Longest first: RE2 takes the first alternative that matches (万亿 before 万).
+// The order in which an alternation tries its words. Longest first: RE2
+// takes the first alternative that matches (万亿 before 万).
+std::vector<Surface> alternation_order(std::vector<Surface> words) {
   std::sort(words.begin(), words.end(), [](const Surface& a, const Surface& b) {
     return a.text.size() != b.text.size() ? a.text.size() > b.text.size() : a.text < b.text;
   });
   words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
+}
+
+// Whether a word ending in `$` may have a space before it (`HK $ 10.05`):
+// when it has ASCII letters and two or more of them (`a $5 bill` is no
+// Australian dollar).
+bool dollar_may_split(std::string_view word) {
+  return has_ascii_letter(word) && word.size() > 2 && word.ends_with('$');
+}
+
+std::string alternation(const std::vector<Surface>& unordered) {
+  const std::vector<Surface> words = alternation_order(unordered);
   std::string out = "(?:";
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (i > 0) out += '|';
@@ -98,10 +112,8 @@ std::string alternation(std::vector<Surface> words) {
         spaced += quoted[j];
       }
     }
-    // Tokenized text writes `HK $ 10.05 billion`: a space may split a
-    // dollar prefix from its country letters, when there are two or more
-    // (`a $5 bill` is no Australian dollar).
-    if (has_ascii_letter(words[i].text) && words[i].text.size() > 2 && spaced.ends_with("\\$")) {
+    // Tokenized text writes `HK $ 10.05 billion`.
+    if (dollar_may_split(words[i].text)) {
       spaced.insert(spaced.size() - 2, "[ ]?");
     }
     out += words[i].fold_case ? "(?i:" + spaced + ")" : spaced;
@@ -501,6 +513,402 @@ std::vector<FoldedSpan> find_urls(std::string_view folded) {
   return urls;
 }
 
+// ------------------------------------------------------------ part parser
+//
+// RE2 reads a match's parts with its NFA, which over the mention pattern
+// (some 7,500 instructions, most of them lexicon words) costs about 10 µs
+// a match, whatever its length. PartParser reads them as RE2 would: it
+// walks build_pattern's pieces in order, trying each piece's choices in the
+// order the pattern gives them (an optional piece first taken, then
+// skipped; an alternation's words in alternation_order; greedy repeats
+// longest first) and backtracking, which is the leftmost-first choice RE2's
+// submatch engine makes; the whole match is known, so the first walk that
+// ends exactly at its end is RE2's. Words are compared as their
+// alternatives read them (case folded under (?i), a space as a run of
+// spaces or tabs, `[ ]?` before a `$`, a one-letter lower-case word as a
+// whole word). The English number words are left to RE2: a parse that
+// reaches one gives up. build_pattern and PartParser change together; the
+// matcher's tests compare them on the corpora.
+// The code point at s[i] of well-formed UTF-8 (folded text and lexicon
+// words are), and where the next one starts.
+std::pair<UChar32, std::size_t> code_point_at(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  if (i + length > s.size()) return {-1, s.size() + 1};
+  UChar32 cp = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return {cp, i + length};
+}
+
+class PartParser {
+ public:
+  explicit PartParser(const Lexicon& lx)
+      : qualifier_before_(words(surfaces(lx.qualifiers, [](const QualifierWord& q) {
+          return q.position == Position::Before;
+        }))),
+        fillers_(words(plain(lx.qualifier_fillers))),
+        unit_before_(words(surfaces(lx.units, [](const UnitWord& u) { return u.position == Position::Before; }))),
+        signs_(words(plain(lx.negative_signs))),
+        qualifier_mid_(words(surfaces(lx.qualifiers, [](const QualifierWord& q) { return q.inside; }))),
+        magnitude_(words(surfaces(lx.magnitudes, [](auto&) { return true; }))),
+        unit_after_(words(surfaces(lx.units, [](const UnitWord& u) { return u.position == Position::After; }))),
+        range_(words(plain(lx.range_separators))),
+        per_markers_(words(plain(lx.per_markers))),
+        per_nouns_(words(surfaces(lx.per_nouns, [](auto&) { return true; }))),
+        qualifier_after_(words(surfaces(lx.qualifiers, [](const QualifierWord& q) {
+          return q.position == Position::After && q.surface != "+";
+        }))) {}
+
+  enum class Outcome { Parsed, NoParse, LeftToRe2 };
+
+  // The parts of the match text[begin, end), as RE2's submatch engine
+  // would give them.
+  Outcome parse(std::string_view text, std::size_t begin, std::size_t end, Groups& groups) const {
+    Walk walk{*this, text, end, groups};
+    for (re2::StringPiece& g : groups) g = re2::StringPiece();
+    const Step step = walk.qualifier_before(begin);
+    if (step == Step::Done) {
+      groups[0] = re2::StringPiece(text.data() + begin, end - begin);
+      return Outcome::Parsed;
+    }
+    for (re2::StringPiece& g : groups) g = re2::StringPiece();
+    return step == Step::GiveUp ? Outcome::LeftToRe2 : Outcome::NoParse;
+  }
+
+ private:
+  // An alternation's words, bucketed by first byte (under both cases when
+  // they fold case), each bucket in alternation order.
+  struct Words {
+    std::array<std::vector<Surface>, 256> by_first_byte;
+  };
+  static Words words(const std::vector<Surface>& unordered) {
+    Words out;
+    for (const Surface& w : alternation_order(unordered)) {
+      if (w.text.empty()) continue;
+      const auto first = static_cast<unsigned char>(w.text[0]);
+      out.by_first_byte[first].push_back(w);
+      if (w.fold_case && is_ascii_letter(first)) out.by_first_byte[first ^ 0x20U].push_back(w);
+      if (w.fold_case && first >= 0x80) {
+        // A word that starts with a cased non-ASCII letter (μm) is tried at
+        // every non-ASCII byte: its case partner starts with another one.
+        for (unsigned b = 0x80; b < 0x100; ++b) {
+          if (b != first) out.by_first_byte[b].push_back(w);
+        }
+      }
+    }
+    return out;
+  }
+
+  enum class Step { Failed, Done, GiveUp };
+
+  // One backtracking walk over a match; each piece tries its choices in
+  // the pattern's order and hands each one to the pieces after it.
+  struct Walk {
+    const PartParser& parser;
+    std::string_view t;
+    std::size_t end;
+    Groups& g;
+
+    void set(int group, std::size_t from, std::size_t to) {
+      g[static_cast<std::size_t>(group)] = re2::StringPiece(t.data() + from, to - from);
+    }
+    void unset(int group) { g[static_cast<std::size_t>(group)] = re2::StringPiece(); }
+    bool blank_at(std::size_t x) const { return x < end && (t[x] == ' ' || t[x] == '\t'); }
+
+    // `[ \t]?` (`[ \t-]?` with `dash`), greedy: with the byte, then without.
+    template <typename Next>
+    Step optional_blank(std::size_t x, Next&& next, bool dash = false) {
+      if (blank_at(x) || (dash && x < end && t[x] == '-')) {
+        if (const Step s = next(x + 1); s != Step::Failed) return s;
+      }
+      return next(x);
+    }
+
+    // Each word of `words` that stands at x, in alternation order.
+    template <typename Next>
+    Step word(const Words& words, std::size_t x, Next&& next) {
+      if (x >= end) return Step::Failed;
+      for (const Surface& w : words.by_first_byte[static_cast<unsigned char>(t[x])]) {
+        const std::size_t e = word_end(w, x);
+        if (e == std::string_view::npos) continue;
+        if (const Step s = next(e); s != Step::Failed) return s;
+      }
+      return Step::Failed;
+    }
+
+    // Where w, as its alternative reads it, ends when it starts at x.
+    std::size_t word_end(const Surface& w, std::size_t x) const {
+      constexpr std::size_t kNo = std::string_view::npos;
+      const std::string_view s = w.text;
+      if (s.size() == 1 && w.fold_case && is_ascii_letter(static_cast<unsigned char>(s[0]))) {
+        // `(?:T|t\b)`
+        const char c = t[x];
+        if (c == static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])))) return x + 1;
+        const bool word_after = x + 1 < t.size() && is_regex_word_byte(static_cast<unsigned char>(t[x + 1]));
+        return c == static_cast<char>(std::tolower(static_cast<unsigned char>(s[0]))) && !word_after ? x + 1 : kNo;
+      }
+      const bool split_dollar = dollar_may_split(s);
+      std::size_t p = x;
+      std::size_t i = 0;
+      while (i < s.size()) {
+        if (s[i] == ' ') {  // `[ \t]+`
+          const std::size_t from = p;
+          while (blank_at(p)) ++p;
+          if (p == from) return kNo;
+          ++i;
+          continue;
+        }
+        if (split_dollar && i + 1 == s.size() && p < end && t[p] == ' ') ++p;  // `[ ]?\$`
+        if (p >= end) return kNo;
+        const auto wc = static_cast<unsigned char>(s[i]);
+        const auto tc = static_cast<unsigned char>(t[p]);
+        if (!w.fold_case || (wc < 0x80 && tc < 0x80)) {
+          if (w.fold_case ? std::tolower(tc) != std::tolower(wc) : tc != wc) return kNo;
+          ++p;
+          ++i;
+          continue;
+        }
+        // A non-ASCII character under (?i) (μ, or a K-like sign against k):
+        // compare case-folded code points.
+        const auto [wcp, next_i] = code_point_at(s, i);
+        const auto [tcp, next_p] = code_point_at(t, p);
+        if (next_p > end || u_foldCase(wcp, U_FOLD_CASE_DEFAULT) != u_foldCase(tcp, U_FOLD_CASE_DEFAULT)) return kNo;
+        i = next_i;
+        p = next_p;
+      }
+      return p;
+    }
+
+    // The number group: `(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?`,
+    // then Chinese numerals `[…]+(?:[点點][…]+)?`, then English number
+    // words, which are RE2's to read.
+    template <typename Next>
+    Step number(int group, std::size_t x, Next&& next) {
+      if (x >= end) return Step::Failed;
+      const auto try_end = [&](std::size_t e) {
+        set(group, x, e);
+        const Step s = next(e);
+        if (s == Step::Failed) unset(group);
+        return s;
+      };
+      if (is_digit(static_cast<unsigned char>(t[x]))) {
+        const std::size_t run = digits_from(x);
+        // [0-9]{1,3}(?:,[0-9]{3})+, greedy at both counts.
+        for (std::size_t lead = std::min<std::size_t>(run, 3); lead >= 1; --lead) {
+          std::size_t groups = 0;
+          while (x + lead + 4 * groups + 4 <= end && t[x + lead + 4 * groups] == ',' &&
+                 digits_from(x + lead + 4 * groups + 1) >= 3) {
+            ++groups;
+          }
+          for (; groups >= 1; --groups) {
+            if (const Step s = with_fraction(x + lead + 4 * groups, try_end); s != Step::Failed) return s;
+          }
+        }
+        // [0-9]+, greedy.
+        for (std::size_t n = run; n >= 1; --n) {
+          if (const Step s = with_fraction(x + n, try_end); s != Step::Failed) return s;
+        }
+        return Step::Failed;
+      }
+      if (chinese_numeral_at(x, kChineseNumeralChars)) {
+        for (std::size_t e = x + 3 * chinese_run(x, kChineseNumeralChars); e > x; e -= 3) {
+          // (?:[点點][…]+)?, greedy.
+          if (e + 3 <= end && (t.substr(e, 3) == "点" || t.substr(e, 3) == "點")) {
+            for (std::size_t f = e + 3 + 3 * chinese_run(e + 3, kChineseDigitChars); f > e + 3; f -= 3) {
+              if (const Step s = try_end(f); s != Step::Failed) return s;
+            }
+          }
+          if (const Step s = try_end(e); s != Step::Failed) return s;
+        }
+        return Step::Failed;
+      }
+      return is_ascii_letter(static_cast<unsigned char>(t[x])) ? Step::GiveUp : Step::Failed;
+    }
+
+    std::size_t digits_from(std::size_t x) const {
+      std::size_t p = x;
+      while (p < end && is_digit(static_cast<unsigned char>(t[p]))) ++p;
+      return p - x;
+    }
+    // Whether a character of `chars` (all of three bytes) stands at x.
+    bool chinese_numeral_at(std::size_t x, std::string_view chars) const {
+      if (x + 3 > end || static_cast<unsigned char>(t[x]) < 0x80) return false;
+      const std::size_t at = chars.find(t.substr(x, 3));
+      return at != std::string_view::npos && at % 3 == 0;
+    }
+    // How many characters of `chars` stand in a row from x.
+    std::size_t chinese_run(std::size_t x, std::string_view chars) const {
+      std::size_t n = 0;
+      while (chinese_numeral_at(x + 3 * n, chars)) ++n;
+      return n;
+    }
+    // `(?:\.[0-9]+)?` after b, greedy.
+    template <typename TryEnd>
+    Step with_fraction(std::size_t b, TryEnd& try_end) {
+      if (b + 1 < end && t[b] == '.' && is_digit(static_cast<unsigned char>(t[b + 1]))) {
+        for (std::size_t n = digits_from(b + 1); n >= 1; --n) {
+          if (const Step s = try_end(b + 1 + n); s != Step::Failed) return s;
+        }
+      }
+      return try_end(b);
+    }
+
+    // A group around a word of `words`.
+    template <typename Next>
+    Step word_group(int group, const Words& words, std::size_t x, Next&& next) {
+      return word(words, x, [&](std::size_t e) {
+        set(group, x, e);
+        const Step s = next(e);
+        if (s == Step::Failed) unset(group);
+        return s;
+      });
+    }
+
+    // (?:(QB)[ \t]?(?:FILLER[ \t]?)?)?  1
+    Step qualifier_before(std::size_t x) {
+      const Step s = word_group(kQualifierBefore, parser.qualifier_before_, x, [&](std::size_t e) {
+        return optional_blank(e, [&](std::size_t f) {
+          const Step filled = word(parser.fillers_, f, [&](std::size_t e2) {
+            return optional_blank(e2, [&](std::size_t y) { return unit_before(y); });
+          });
+          return filled != Step::Failed ? filled : unit_before(f);
+        });
+      });
+      return s != Step::Failed ? s : unit_before(x);
+    }
+    // (?:(UB)[ \t]?)?  2
+    Step unit_before(std::size_t x) {
+      const Step s = word_group(kUnitBefore, parser.unit_before_, x,
+                                [&](std::size_t e) { return optional_blank(e, [&](std::size_t y) { return sign(y); }); });
+      return s != Step::Failed ? s : sign(x);
+    }
+    // (?:(SIGN)[ \t]?)?  3
+    Step sign(std::size_t x) {
+      const Step s = word_group(kSign, parser.signs_, x, [&](std::size_t e) {
+        return optional_blank(e, [&](std::size_t y) { return number(kNumber, y, [&](std::size_t z) { return qualifier_mid(z); }); });
+      });
+      return s != Step::Failed ? s : number(kNumber, x, [&](std::size_t z) { return qualifier_mid(z); });
+    }
+    // (?:[ \t]?(QM))?  5
+    Step qualifier_mid(std::size_t x) {
+      const Step s = optional_blank(x, [&](std::size_t y) {
+        return word_group(kQualifierMid, parser.qualifier_mid_, y, [&](std::size_t e) { return magnitude(e); });
+      });
+      return s != Step::Failed ? s : magnitude(x);
+    }
+    // (?:[ \t]?(MAG))?  6
+    Step magnitude(std::size_t x) {
+      const Step s = optional_blank(x, [&](std::size_t y) {
+        return word_group(kMagnitude, parser.magnitude_, y, [&](std::size_t e) { return range(e); });
+      });
+      return s != Step::Failed ? s : range(x);
+    }
+    // (?:(UA)?[ \t]?(RANGE)[ \t]?(?:(UB)[ \t]?)?NUMBER(?:[ \t]?(MAG))?)?  7-11
+    Step range(std::size_t x) {
+      const auto from_separator = [&](std::size_t y) {
+        return optional_blank(y, [&](std::size_t z) {
+          return word_group(kRangeSeparator, parser.range_, z, [&](std::size_t e) {
+            return optional_blank(e, [&](std::size_t w) { return high_unit(w); });
+          });
+        });
+      };
+      Step s = word_group(kUnitBetween, parser.unit_after_, x, from_separator);
+      if (s == Step::Failed) s = from_separator(x);
+      return s != Step::Failed ? s : plus(x);
+    }
+    Step high_unit(std::size_t x) {
+      const auto high_number = [&](std::size_t y) {
+        return number(kNumberHigh, y, [&](std::size_t e) {
+          const Step s = optional_blank(e, [&](std::size_t z) {
+            return word_group(kMagnitudeHigh, parser.magnitude_, z, [&](std::size_t e2) { return plus(e2); });
+          });
+          return s != Step::Failed ? s : plus(e);
+        });
+      };
+      const Step s = word_group(kUnitBeforeHigh, parser.unit_before_, x,
+                                [&](std::size_t e) { return optional_blank(e, high_number); });
+      return s != Step::Failed ? s : high_number(x);
+    }
+    // (\+)?  12
+    Step plus(std::size_t x) {
+      if (x < end && t[x] == '+') {
+        set(kPlus, x, x + 1);
+        if (const Step s = unit_after(x + 1); s != Step::Failed) return s;
+        unset(kPlus);
+      }
+      return unit_after(x);
+    }
+    // (?:[ \t-]?(UA)(?:[ \t]?(MAG))?)?  13, 14
+    Step unit_after(std::size_t x) {
+      const Step s = optional_blank(
+          x,
+          [&](std::size_t y) {
+            return word_group(kUnitAfter, parser.unit_after_, y, [&](std::size_t e) {
+              const Step m = optional_blank(e, [&](std::size_t z) {
+                return word_group(kMagnitudeAfterUnit, parser.magnitude_, z,
+                                  [&](std::size_t e2) { return plus_after_unit(e2); });
+              });
+              return m != Step::Failed ? m : plus_after_unit(e);
+            });
+          },
+          true);
+      return s != Step::Failed ? s : plus_after_unit(x);
+    }
+    // (\+)?  15
+    Step plus_after_unit(std::size_t x) {
+      if (x < end && t[x] == '+') {
+        set(kPlusAfterUnit, x, x + 1);
+        if (const Step s = per(x + 1); s != Step::Failed) return s;
+        unset(kPlusAfterUnit);
+      }
+      return per(x);
+    }
+    // (?:([ \t]?PER[ \t]?)(?:(MAG|1[ \t]?MAG)[ \t]?)?(NOUN)?)?  16-18
+    Step per(std::size_t x) {
+      const Step s = optional_blank(x, [&](std::size_t y) {
+        return word(parser.per_markers_, y, [&](std::size_t e) {
+          return optional_blank(e, [&](std::size_t z) {
+            set(kPerMarker, x, z);
+            const Step after = per_magnitude(z);
+            if (after == Step::Failed) unset(kPerMarker);
+            return after;
+          });
+        });
+      });
+      return s != Step::Failed ? s : qualifier_after(x);
+    }
+    Step per_magnitude(std::size_t x) {
+      const auto then = [&](std::size_t e) {
+        set(kPerMagnitude, x, e);
+        const Step s = optional_blank(e, [&](std::size_t y) { return per_noun(y); });
+        if (s == Step::Failed) unset(kPerMagnitude);
+        return s;
+      };
+      Step s = word(parser.magnitude_, x, then);
+      if (s == Step::Failed && x < end && t[x] == '1') {
+        s = optional_blank(x + 1, [&](std::size_t y) { return word(parser.magnitude_, y, then); });
+      }
+      return s != Step::Failed ? s : per_noun(x);
+    }
+    Step per_noun(std::size_t x) {
+      const Step s = word_group(kPerNoun, parser.per_nouns_, x, [&](std::size_t e) { return qualifier_after(e); });
+      return s != Step::Failed ? s : qualifier_after(x);
+    }
+    // (?:[ \t]?(QA))?  19, then the end of the match.
+    Step qualifier_after(std::size_t x) {
+      const Step s = optional_blank(x, [&](std::size_t y) {
+        return word_group(kQualifierAfter, parser.qualifier_after_, y,
+                          [&](std::size_t e) { return e == end ? Step::Done : Step::Failed; });
+      });
+      if (s != Step::Failed) return s;
+      return x == end ? Step::Done : Step::Failed;
+    }
+  };
+
+  Words qualifier_before_, fillers_, unit_before_, signs_, qualifier_mid_, magnitude_, unit_after_, range_,
+      per_markers_, per_nouns_, qualifier_after_;
+};
+
 struct Matcher::Impl {
   const Lexicon& lexicon;
   std::string pattern;
@@ -513,19 +921,26 @@ struct Matcher::Impl {
       surfaces(lexicon.units, [](const UnitWord& u) { return u.position == Position::After; })};
   const WordsByFirstByte per_nouns{surfaces(lexicon.per_nouns, [](auto&) { return true; })};
 
+  const PartParser part_parser{lexicon};
+
   Impl(const Lexicon& lx, std::string p) : lexicon(lx), pattern(std::move(p)), mention(pattern) {}
 
   // The groups of the match text[begin, begin + size), found by the first
-  // pass; false if the pattern does not match it again.
+  // pass, read by RE2's submatch engine; false if it does not match again.
+  bool re2_submatch(const std::string& text, std::size_t begin, std::size_t size, Groups& groups) const {
+    return mention.Match(re2::StringPiece(text), begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount);
+  }
+
+  // The same groups, from the part parser where it can read them.
   bool submatch(const std::string& text, std::size_t begin, std::size_t size, Groups& groups) const {
-    const re2::StringPiece input(text);
-    if (size > SubmatchCache::kMaxMatchBytes) {
-      return mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount);
-    }
+    const bool cached = size <= SubmatchCache::kMaxMatchBytes;
     thread_local SubmatchCache cache;
-    if (cache.find(id, digits, text, begin, size, groups)) return true;
-    if (!mention.Match(input, begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount)) return false;
-    cache.store(text, begin, groups);
+    if (cached && cache.find(id, digits, text, begin, size, groups)) return true;
+    if (part_parser.parse(text, begin, begin + size, groups) != PartParser::Outcome::Parsed &&
+        !re2_submatch(text, begin, size, groups)) {
+      return false;
+    }
+    if (cached) cache.store(text, begin, groups);
     return true;
   }
 
@@ -717,6 +1132,43 @@ Matcher::Matcher(const Lexicon& lexicon) {
 Matcher::~Matcher() = default;
 
 const std::string& Matcher::pattern() const { return impl_->pattern; }
+
+Matcher::PartCheck Matcher::check_part_parser(const Document& document) const {
+  const std::string& text = document.folded.text;
+  const re2::StringPiece input(text);
+  PartCheck check;
+  Groups whole;
+  // Every leftmost match from every character on: more matches than a scan
+  // keeps, each a string the parser may meet.
+  for (std::size_t pos = 0;
+       pos < text.size() && impl_->mention.Match(input, pos, text.size(), RE2::UNANCHORED, whole.data(), 1);) {
+    const auto begin = static_cast<std::size_t>(whole[0].data() - text.data());
+    const std::size_t size = whole[0].size();
+    Groups parsed;
+    Groups expected;
+    const PartParser::Outcome outcome = impl_->part_parser.parse(text, begin, begin + size, parsed);
+    if (outcome == PartParser::Outcome::LeftToRe2) {
+      ++check.left_to_re2;
+    } else {
+      ++check.compared;
+      const bool matched = impl_->re2_submatch(text, begin, size, expected);
+      std::string differs;
+      for (std::size_t g = 0; g < kGroupCount; ++g) {
+        const bool same = outcome == PartParser::Outcome::Parsed && matched &&
+                          parsed[g].data() == expected[g].data() && parsed[g].size() == expected[g].size();
+        if (!same) {
+          differs += " group " + std::to_string(g) + ": parser `" + std::string(parsed[g].data() ? parsed[g] : "-") +
+                     "` RE2 `" + std::string(expected[g].data() ? expected[g] : "-") + "`";
+        }
+      }
+      if (!differs.empty()) check.disagreements.push_back(std::string(whole[0]) + ":" + differs);
+    }
+    std::size_t next = begin + 1;
+    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+    pos = next;
+  }
+  return check;
+}
 
 std::vector<Mention> Matcher::find(const Document& document, std::size_t max_mentions) const {
   const std::string& text = document.folded.text;
