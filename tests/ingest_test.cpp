@@ -10,7 +10,9 @@
 #include <memory>
 #include <ostream>
 #include <random>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "figtrail/ingest.hpp"
@@ -392,6 +394,151 @@ TEST_CASE("a full-width comma groups full-width digits only", "[ingest][fold]") 
   CHECK(figtrail::fold_utf8("20，300").text == "20，300");     // ASCII digits: two numbers
   CHECK(figtrail::fold_utf8("１，２３").text == "1，23");       // not three digits after it
   CHECK(figtrail::fold_utf8("１，２３４５").text == "1，2345");  // more than three
+}
+
+namespace {
+
+// The offset map as it was first written: the source span of every folded
+// byte, in a table.
+class ReferenceMap {
+ public:
+  void append(std::size_t folded_length, SourceSpan source) {
+    for (std::size_t i = 0; i < folded_length; ++i) pieces_.push_back(source);
+    source_size_ = source.end;
+  }
+  [[nodiscard]] SourceSpan to_source(FoldedSpan span) const {
+    if (span.begin == span.end) {
+      const std::size_t at = span.begin < pieces_.size() ? pieces_[span.begin].begin : source_size_;
+      return {at, at};
+    }
+    return {pieces_[span.begin].begin, pieces_[span.end - 1].end};
+  }
+  [[nodiscard]] std::size_t folded_size() const { return pieces_.size(); }
+
+ private:
+  std::vector<SourceSpan> pieces_;
+  std::size_t source_size_ = 0;
+};
+
+// Both maps, given the same pieces.
+struct MapPair {
+  figtrail::OffsetMap map;
+  ReferenceMap reference;
+  void append(std::size_t folded_length, SourceSpan source) {
+    map.append(folded_length, source);
+    reference.append(folded_length, source);
+  }
+  // Text copied unchanged: one piece per UTF-8 character for the reference.
+  void append_unchanged(std::string_view text, std::size_t source_begin) {
+    map.append_unchanged(text, source_begin);
+    for (std::size_t i = 0; i < text.size();) {
+      std::size_t length = 1;
+      while (i + length < text.size() && (static_cast<unsigned char>(text[i + length]) & 0xC0) == 0x80) ++length;
+      reference.append(length, {source_begin + i, source_begin + i + length});
+      i += length;
+    }
+  }
+  // The first span, of all spans in the folded text, that the maps answer
+  // differently; empty when none.
+  [[nodiscard]] std::string first_difference() const {
+    if (map.folded_size() != reference.folded_size()) return "folded sizes differ";
+    for (std::size_t begin = 0; begin <= map.folded_size(); ++begin) {
+      for (std::size_t end = begin; end <= map.folded_size(); ++end) {
+        const SourceSpan got = map.to_source({begin, end});
+        const SourceSpan want = reference.to_source({begin, end});
+        if (got != want) {
+          std::ostringstream out;
+          out << FoldedSpan{begin, end} << ": " << got << ", want " << want;
+          return out.str();
+        }
+      }
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the offset map answers every span as a per-byte table does", "[ingest][map]") {
+  SECTION("full-width characters fold to one byte each") {
+    MapPair maps;  // a１２３％b
+    maps.append(1, {0, 1});
+    for (std::size_t at = 1; at < 13; at += 3) maps.append(1, {at, at + 3});
+    maps.append(1, {13, 14});
+    CHECK(maps.first_difference().empty());
+    CHECK(maps.map.to_source({1, 3}) == SourceSpan{1, 7});
+  }
+  SECTION("multi-byte text copied unchanged, in several runs") {
+    MapPair maps;
+    maps.append_unchanged("营收350亿美元", 0);
+    maps.append_unchanged("\xF0\x9F\x93\x88 é", 18);  // continues the run
+    maps.append_unchanged("ab", 40);                  // after a gap
+    CHECK(maps.first_difference().empty());
+    CHECK(maps.map.to_source({1, 2}) == SourceSpan{0, 3});  // inside 营
+  }
+  SECTION("dropped spaces leave gaps in the source") {
+    MapPair maps;  // 百 分 之  2, folded 百分之2
+    maps.append_unchanged("百", 0);
+    maps.append_unchanged("分", 4);
+    maps.append_unchanged("之", 8);
+    maps.append(1, {13, 14});
+    CHECK(maps.first_difference().empty());
+    CHECK(maps.map.to_source({0, 10}) == SourceSpan{0, 14});
+  }
+  SECTION("legacy encodings: GB18030, UTF-16 with a BOM, invalid bytes") {
+    MapPair maps;
+    maps.append(0, {0, 2});  // the BOM maps nowhere
+    maps.append(1, {2, 4});  // 5 in UTF-16
+    maps.append(3, {4, 6});  // 亿 in UTF-16, or a two-byte GB18030 character
+    maps.append(3, {6, 8});
+    maps.append(4, {8, 12});   // U+1F4C8: four bytes in GB18030 and UTF-16
+    maps.append(3, {12, 13});  // an invalid byte, U+FFFD
+    maps.append(3, {13, 14});
+    maps.append(2, {14, 17});  // e + U+0301 composed to é
+    maps.append(33, {17, 20});  // U+FDFA, 18 code points
+    maps.append(1, {20, 20});  // an HTML line break, no source bytes
+    maps.append(1, {20, 20});
+    maps.append(0, {25, 25});  // the end of an HTML document
+    CHECK(maps.first_difference().empty());
+    CHECK(maps.map.to_source({0, 0}) == SourceSpan{2, 2});
+    CHECK(maps.map.to_source({63, 63}) == SourceSpan{25, 25});
+  }
+  SECTION("pieces whose sources go backwards") {
+    MapPair maps;
+    maps.append(1, {3, 4});
+    maps.append_unchanged("ab", 10);
+    maps.append_unchanged("x", 4);
+    maps.append(2, {12, 15});
+    maps.append(2, {5, 8});
+    CHECK(maps.first_difference().empty());
+  }
+  SECTION("random pieces, runs across 64-byte words") {
+    std::mt19937 random(7);
+    const std::vector<std::string> texts{"a", "b c", "营收", "\xF0\x9F\x93\x88", "é", "1,234.5 亿"};
+    for (int round = 0; round < 40; ++round) {
+      MapPair maps;
+      std::size_t source = random() % 4;
+      if (source > 0) maps.append(0, {0, source});
+      const int pieces = static_cast<int>(random() % 120);
+      for (int i = 0; i < pieces; ++i) {
+        const std::size_t gap = random() % 4 == 0 ? random() % 3 : 0;  // dropped spaces
+        source += gap;
+        const auto shape = random() % 6;
+        if (shape < 2) {
+          const std::string& text = texts[random() % texts.size()];
+          maps.append_unchanged(text, source);
+          source += text.size();
+        } else {
+          const std::size_t source_length = shape == 2 ? 0 : random() % 5;
+          const std::size_t folded_length = 1 + random() % 4;
+          maps.append(folded_length, {source, source + source_length});
+          source += source_length;
+        }
+      }
+      INFO("round " << round);
+      CHECK(maps.first_difference().empty());
+    }
+  }
 }
 
 TEST_CASE("text copied in bulk maps each character to its own bytes", "[ingest][fold]") {

@@ -1,15 +1,18 @@
 // Strict UTF-8 decoding and NFKC folding, piece by piece, recording for every
-// folded byte the source bytes it came from; runs of UTF-8 that folding
-// leaves unchanged are copied in bulk.
+// folded byte the source bytes it came from (the OffsetMap); runs of UTF-8
+// that folding leaves unchanged are copied in bulk.
 #include "figtrail/ingest.hpp"
 
 #include "chars.hpp"
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -21,45 +24,15 @@
 
 namespace figtrail {
 
-void OffsetMap::append(std::size_t folded_length, SourceSpan source) {
-  // Offsets are stored as uint32 to halve the map's memory (8 bytes per folded
-  // byte); make_document keeps documents well below this limit.
-  if (source.end > std::numeric_limits<std::uint32_t>::max()) {
-    throw std::length_error("OffsetMap: source offset beyond 4 GiB");
-  }
-  // Most pieces are one to three bytes: push_back beats insert's bookkeeping.
-  for (std::size_t i = 0; i < folded_length; ++i) {
-    source_begin_.push_back(static_cast<std::uint32_t>(source.begin));
-    source_end_.push_back(static_cast<std::uint32_t>(source.end));
-  }
-  source_size_ = source.end;
-}
-
-void OffsetMap::append_unchanged(std::string_view text, std::size_t source_begin) {
-  // A piece per character: a lead byte and the continuation bytes after it.
-  std::size_t begin = 0;
-  for (std::size_t i = 1; i <= text.size(); ++i) {
-    if (i == text.size() || (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      append(i - begin, {source_begin + begin, source_begin + i});
-      begin = i;
-    }
-  }
-}
-
-void OffsetMap::reserve(std::size_t folded_length) {
-  source_begin_.reserve(folded_length);
-  source_end_.reserve(folded_length);
-}
-
-SourceSpan OffsetMap::to_source(FoldedSpan span) const {
-  if (span.begin == span.end) {
-    const std::size_t at = span.begin < folded_size() ? source_begin_[span.begin] : source_size_;
-    return {at, at};
-  }
-  return {source_begin_[span.begin], source_end_[span.end - 1]};
-}
-
 namespace {
+
+// Runs keep offsets as uint32, half the size of size_t.
+std::uint32_t offset32(std::size_t offset, const char* what) {
+  if (offset > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error(std::string("OffsetMap: ") + what + " offset beyond 4 GiB");
+  }
+  return static_cast<std::uint32_t>(offset);
+}
 
 // Eight bytes as a little-endian word.
 std::uint64_t load64(const char* bytes) {
@@ -69,7 +42,121 @@ std::uint64_t load64(const char* bytes) {
   return word;
 }
 
+// One bit per byte of an eight-byte word, bit i for byte i: whether it begins
+// a UTF-8 character (is not a 10xxxxxx continuation byte).
+unsigned character_starts(std::uint64_t word) {
+  constexpr std::uint64_t kHigh = 0x8080808080808080;
+  const std::uint64_t continuation = word & ~(word << 1) & kHigh;  // bit 7 set, bit 6 clear
+  // Gathers bit 7 of each byte into the top byte, byte i to bit 56 + i.
+  return static_cast<unsigned>((((~continuation & kHigh) >> 7) * 0x0102040810204080) >> 56);
+}
+
 }  // namespace
+
+void OffsetMap::grow_piece_starts(std::size_t folded_end) {
+  offset32(folded_end, "folded");
+  if (folded_end > piece_starts_.size() * 64) piece_starts_.resize((folded_end + 63) / 64);
+}
+
+void OffsetMap::append(std::size_t folded_length, SourceSpan source) {
+  offset32(source.end, "source");
+  source_size_ = source.end;
+  if (folded_length == 0) return;
+  grow_piece_starts(folded_size_ + folded_length);
+  piece_starts_[folded_size_ / 64] |= std::uint64_t{1} << (folded_size_ % 64);
+  const std::size_t source_length = source.end - source.begin;
+  const bool shifted = folded_length == source_length;
+  if (!runs_.empty() && source.begin == pieces_end_) {
+    const Run& last = runs_.back();
+    if (last.folded_length == 0 ? shifted
+                                : last.folded_length == folded_length && last.source_length == source_length) {
+      folded_size_ += folded_length;
+      pieces_end_ = source.end;
+      return;
+    }
+  }
+  runs_.push_back({static_cast<std::uint32_t>(folded_size_), static_cast<std::uint32_t>(source.begin),
+                   shifted ? 0 : static_cast<std::uint32_t>(folded_length),
+                   shifted ? 0 : static_cast<std::uint32_t>(source_length)});
+  folded_size_ += folded_length;
+  pieces_end_ = source.end;
+}
+
+void OffsetMap::append_unchanged(std::string_view text, std::size_t source_begin) {
+  if (text.empty()) return;
+  source_size_ = offset32(source_begin + text.size(), "source");
+  grow_piece_starts(folded_size_ + text.size());
+  if (runs_.empty() || runs_.back().folded_length != 0 || source_begin != pieces_end_) {
+    runs_.push_back({static_cast<std::uint32_t>(folded_size_), static_cast<std::uint32_t>(source_begin), 0, 0});
+  }
+  // Eight bytes at a time: a character start bit each, ORed in where they go.
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    const std::size_t bit = folded_size_ + i;
+    const std::uint64_t starts = character_starts(load64(text.data() + i));
+    piece_starts_[bit / 64] |= starts << (bit % 64);
+    if (bit % 64 > 56) piece_starts_[bit / 64 + 1] |= starts >> (64 - bit % 64);
+  }
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      const std::size_t bit = folded_size_ + i;
+      piece_starts_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+    }
+  }
+  folded_size_ += text.size();
+  pieces_end_ = source_size_;
+}
+
+void OffsetMap::reserve(std::size_t folded_length) { piece_starts_.reserve((folded_length + 63) / 64); }
+
+const OffsetMap::Run& OffsetMap::run_at(std::size_t folded_offset) const {
+  // The last run beginning at or before the offset; the first begins at 0.
+  const auto after = std::ranges::upper_bound(runs_, folded_offset, std::less<>{}, &Run::folded_begin);
+  return *std::prev(after);
+}
+
+std::size_t OffsetMap::piece_begin(std::size_t folded_offset) const {
+  // The last start bit at or before the offset; the first byte of every run
+  // has one.
+  std::size_t word = folded_offset / 64;
+  std::uint64_t bits = piece_starts_[word] & (~std::uint64_t{0} >> (63 - folded_offset % 64));
+  while (bits == 0) bits = piece_starts_[--word];
+  return word * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits));
+}
+
+std::size_t OffsetMap::next_piece_begin(std::size_t folded_offset) const {
+  // The first start bit after the offset, else the end of the text.
+  const std::size_t from = folded_offset + 1;
+  std::size_t word = from / 64;
+  if (word >= piece_starts_.size()) return folded_size_;
+  std::uint64_t bits = piece_starts_[word] & (~std::uint64_t{0} << (from % 64));
+  while (bits == 0) {
+    if (++word == piece_starts_.size()) return folded_size_;
+    bits = piece_starts_[word];
+  }
+  return word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+}
+
+std::size_t OffsetMap::source_begin(std::size_t folded_offset) const {
+  const Run& run = run_at(folded_offset);
+  if (run.folded_length == 0) return run.source_begin + (piece_begin(folded_offset) - run.folded_begin);
+  return run.source_begin + (folded_offset - run.folded_begin) / run.folded_length * run.source_length;
+}
+
+std::size_t OffsetMap::source_end(std::size_t folded_offset) const {
+  const Run& run = run_at(folded_offset);
+  // A shifted piece ends where the next piece begins, even in the next run.
+  if (run.folded_length == 0) return run.source_begin + (next_piece_begin(folded_offset) - run.folded_begin);
+  return run.source_begin + ((folded_offset - run.folded_begin) / run.folded_length + 1) * run.source_length;
+}
+
+SourceSpan OffsetMap::to_source(FoldedSpan span) const {
+  if (span.begin == span.end) {
+    const std::size_t at = span.begin < folded_size() ? source_begin(span.begin) : source_size_;
+    return {at, at};
+  }
+  return {source_begin(span.begin), source_end(span.end - 1)};
+}
 
 namespace {
 

@@ -46,8 +46,10 @@ struct FoldedSpan {
 // base character with its combining marks), so a folded span that starts and
 // ends on piece boundaries maps to exactly the source bytes it came from; a
 // span that cuts a piece widens to the whole source character.
-// Source offsets are stored as uint32 (8 bytes per folded byte), so a source
-// may not exceed 4 GiB; make_document's 2 GiB limit stays below that.
+// Stored as runs of pieces with uint32 offsets: about 0.16 bytes per folded
+// byte of UTF-8 text, under 1 for HTML and legacy encodings (a per-byte
+// table took 8). So neither a source nor its folded text may exceed 4 GiB;
+// make_document's 2 GiB limit stays below that.
 class OffsetMap {
  public:
   // Records that the next `folded_length` folded bytes came from `source`.
@@ -61,13 +63,33 @@ class OffsetMap {
   // The source bytes a folded span came from. Precondition: span within the
   // folded text (end <= folded_size()), begin <= end.
   [[nodiscard]] SourceSpan to_source(FoldedSpan span) const;
-  [[nodiscard]] std::size_t folded_size() const { return source_begin_.size(); }
+  [[nodiscard]] std::size_t folded_size() const { return folded_size_; }
 
  private:
-  // Per folded byte: the source range of the piece that produced it.
-  std::vector<std::uint32_t> source_begin_;
-  std::vector<std::uint32_t> source_end_;
-  std::size_t source_size_ = 0;  // end of the last piece, for empty spans at the end
+  // Consecutive pieces of one of two shapes. Shifted (folded_length 0): each
+  // piece's source bytes are its folded bytes moved by source_begin -
+  // folded_begin, which holds for any piece as long in the source as folded
+  // (text left unchanged); piece boundaries come from piece_starts_. Or
+  // uniform: each piece is folded_length folded bytes made from the next
+  // source_length source bytes (full-width digits, GB18030 Han characters).
+  struct Run {
+    std::uint32_t folded_begin;
+    std::uint32_t source_begin;
+    std::uint32_t folded_length;
+    std::uint32_t source_length;
+  };
+  [[nodiscard]] const Run& run_at(std::size_t folded_offset) const;
+  [[nodiscard]] std::size_t piece_begin(std::size_t folded_offset) const;
+  [[nodiscard]] std::size_t next_piece_begin(std::size_t folded_offset) const;
+  [[nodiscard]] std::size_t source_begin(std::size_t folded_offset) const;
+  [[nodiscard]] std::size_t source_end(std::size_t folded_offset) const;
+  void grow_piece_starts(std::size_t folded_end);  // to cover folded bytes up to folded_end
+
+  std::vector<Run> runs_;
+  std::vector<std::uint64_t> piece_starts_;  // bit i set: folded byte i begins a piece
+  std::size_t folded_size_ = 0;
+  std::size_t pieces_end_ = 0;   // source end of the last piece, where the next extends a run
+  std::size_t source_size_ = 0;  // end of the last span appended, for empty spans at the end
 };
 
 struct FoldedText {
