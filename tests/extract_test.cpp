@@ -304,7 +304,9 @@ TEST_CASE("the part parser reads random runs of lexicon words and numbers as RE2
   for (const auto list : {lx.range_separators, lx.per_markers, lx.qualifier_fillers, lx.negative_signs}) {
     for (const std::string_view w : list) words.emplace_back(w);
   }
-  const std::vector<std::string> numbers{"1", "2025", "12,345,678", "3.5", "三十", "一百二十", "五点五", "两"};
+  const std::vector<std::string> numbers{"1",         "2025",          "12,345,678",      "3.5",   "三十",
+                                         "一百二十",  "五点五",        "两",              "seven", "Seventeen",
+                                         "ninety-nine", "a hundred and five", "three quarters", "HALF", "twenty one"};
   std::mt19937 random(20261123);  // fixed: the same strings every run
   std::size_t compared = 0;
   for (int i = 0; i < 3000; ++i) {

@@ -526,9 +526,10 @@ std::vector<FoldedSpan> find_urls(std::string_view folded) {
 // ends exactly at its end is RE2's. Words are compared as their
 // alternatives read them (case folded under (?i), a space as a run of
 // spaces or tabs, `[ ]?` before a `$`, a one-letter lower-case word as a
-// whole word). The English number words are left to RE2: a parse that
-// reaches one gives up. build_pattern and PartParser change together; the
-// matcher's tests compare them on the corpora.
+// whole word). build_pattern and PartParser change together; the
+// matcher's tests compare the parser with RE2 on the corpora and on random
+// strings of lexicon words.
+
 // The code point at s[i] of well-formed UTF-8 (folded text and lexicon
 // words are), and where the next one starts.
 std::pair<UChar32, std::size_t> code_point_at(std::string_view s, std::size_t i) {
@@ -559,7 +560,7 @@ class PartParser {
           return q.position == Position::After && q.surface != "+";
         }))) {}
 
-  enum class Outcome { Parsed, NoParse, LeftToRe2 };
+  enum class Outcome { Parsed, NoParse };
 
   // The parts of the match text[begin, end), as RE2's submatch engine
   // would give them.
@@ -572,7 +573,7 @@ class PartParser {
       return Outcome::Parsed;
     }
     for (re2::StringPiece& g : groups) g = re2::StringPiece();
-    return step == Step::GiveUp ? Outcome::LeftToRe2 : Outcome::NoParse;
+    return Outcome::NoParse;
   }
 
  private:
@@ -599,7 +600,7 @@ class PartParser {
     return out;
   }
 
-  enum class Step { Failed, Done, GiveUp };
+  enum class Step { Failed, Done };
 
   // One backtracking walk over a match; each piece tries its choices in
   // the pattern's order and hands each one to the pieces after it.
@@ -722,7 +723,95 @@ class PartParser {
         }
         return Step::Failed;
       }
-      return is_ascii_letter(static_cast<unsigned char>(t[x])) ? Step::GiveUp : Step::Failed;
+      return english_number(x, try_end);
+    }
+
+    // Where `word` (lower-case ASCII) stands at p under (?i), or npos.
+    std::size_t word_at(std::size_t p, std::string_view word) const {
+      if (p + word.size() > end) return std::string_view::npos;
+      for (std::size_t i = 0; i < word.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(t[p + i])) != word[i]) return std::string_view::npos;
+      }
+      return p + word.size();
+    }
+    bool one_of_at(std::size_t p, std::string_view chars) const {
+      return p < end && chars.find(t[p]) != std::string_view::npos;
+    }
+
+    // kEnglishNumberWords, its choices in its order:
+    // (?:(?:one|…|nine|a)[ -])?hundred(?:[ -](?:and[ -])?(?:BELOW))?
+    // | (?:one|two|three|a)[ -]quarters? | half | quarter | BELOW
+    template <typename TryEnd>
+    Step english_number(std::size_t x, TryEnd& try_end) {
+      static constexpr std::array<std::string_view, 10> kBeforeHundred{
+          "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "a"};
+      const auto after_hundred = [&](std::size_t h) {
+        if (one_of_at(h, " -")) {
+          if (const std::size_t a = word_at(h + 1, "and"); a != std::string_view::npos && one_of_at(a, " -")) {
+            if (const Step s = below_hundred(a + 1, try_end); s != Step::Failed) return s;
+          }
+          if (const Step s = below_hundred(h + 1, try_end); s != Step::Failed) return s;
+        }
+        return try_end(h);
+      };
+      for (const std::string_view w : kBeforeHundred) {
+        const std::size_t e = word_at(x, w);
+        if (e == std::string_view::npos || !one_of_at(e, " -")) continue;
+        if (const std::size_t h = word_at(e + 1, "hundred"); h != std::string_view::npos) {
+          if (const Step s = after_hundred(h); s != Step::Failed) return s;
+        }
+      }
+      if (const std::size_t h = word_at(x, "hundred"); h != std::string_view::npos) {
+        if (const Step s = after_hundred(h); s != Step::Failed) return s;
+      }
+      for (const std::string_view w : {"one", "two", "three", "a"}) {
+        const std::size_t e = word_at(x, w);
+        if (e == std::string_view::npos || !one_of_at(e, " -")) continue;
+        if (const std::size_t q = word_at(e + 1, "quarter"); q != std::string_view::npos) {
+          if (const std::size_t plural = word_at(q, "s"); plural != std::string_view::npos) {
+            if (const Step s = try_end(plural); s != Step::Failed) return s;
+          }
+          if (const Step s = try_end(q); s != Step::Failed) return s;
+        }
+      }
+      for (const std::string_view w : {"half", "quarter"}) {
+        if (const std::size_t e = word_at(x, w); e != std::string_view::npos) {
+          if (const Step s = try_end(e); s != Step::Failed) return s;
+        }
+      }
+      return below_hundred(x, try_end);
+    }
+
+    // (?:twenty|…|ninety)(?:[- ]?(?:one|…|nine))?|one|…|nineteen
+    template <typename TryEnd>
+    Step below_hundred(std::size_t x, TryEnd& try_end) {
+      static constexpr std::array<std::string_view, 8> kTens{"twenty", "thirty", "forty",   "fifty",
+                                                             "sixty",  "seventy", "eighty", "ninety"};
+      static constexpr std::array<std::string_view, 9> kUnits{"one", "two",   "three", "four", "five",
+                                                              "six", "seven", "eight", "nine"};
+      static constexpr std::array<std::string_view, 19> kBelowTwenty{
+          "one",    "two",    "three",    "four",    "five",      "six",      "seven",
+          "eight",  "nine",   "ten",      "eleven",  "twelve",    "thirteen", "fourteen",
+          "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+      for (const std::string_view tens : kTens) {
+        const std::size_t e = word_at(x, tens);
+        if (e == std::string_view::npos) continue;
+        for (const std::size_t from : {one_of_at(e, "- ") ? e + 1 : std::string_view::npos, e}) {
+          if (from == std::string_view::npos) continue;
+          for (const std::string_view unit : kUnits) {
+            if (const std::size_t u = word_at(from, unit); u != std::string_view::npos) {
+              if (const Step s = try_end(u); s != Step::Failed) return s;
+            }
+          }
+        }
+        if (const Step s = try_end(e); s != Step::Failed) return s;
+      }
+      for (const std::string_view w : kBelowTwenty) {
+        if (const std::size_t e = word_at(x, w); e != std::string_view::npos) {
+          if (const Step s = try_end(e); s != Step::Failed) return s;
+        }
+      }
+      return Step::Failed;
     }
 
     std::size_t digits_from(std::size_t x) const {
@@ -931,7 +1020,8 @@ struct Matcher::Impl {
     return mention.Match(re2::StringPiece(text), begin, begin + size, RE2::ANCHOR_BOTH, groups.data(), kGroupCount);
   }
 
-  // The same groups, from the part parser where it can read them.
+  // The same groups, read by the part parser; RE2, which found the match,
+  // has the last word should the parser not read it.
   bool submatch(const std::string& text, std::size_t begin, std::size_t size, Groups& groups) const {
     const bool cached = size <= SubmatchCache::kMaxMatchBytes;
     thread_local SubmatchCache cache;
@@ -1146,23 +1236,18 @@ Matcher::PartCheck Matcher::check_part_parser(const Document& document) const {
     const std::size_t size = whole[0].size();
     Groups parsed;
     Groups expected;
-    const PartParser::Outcome outcome = impl_->part_parser.parse(text, begin, begin + size, parsed);
-    if (outcome == PartParser::Outcome::LeftToRe2) {
-      ++check.left_to_re2;
-    } else {
-      ++check.compared;
-      const bool matched = impl_->re2_submatch(text, begin, size, expected);
-      std::string differs;
-      for (std::size_t g = 0; g < kGroupCount; ++g) {
-        const bool same = outcome == PartParser::Outcome::Parsed && matched &&
-                          parsed[g].data() == expected[g].data() && parsed[g].size() == expected[g].size();
-        if (!same) {
-          differs += " group " + std::to_string(g) + ": parser `" + std::string(parsed[g].data() ? parsed[g] : "-") +
-                     "` RE2 `" + std::string(expected[g].data() ? expected[g] : "-") + "`";
-        }
+    const bool parsed_ok = impl_->part_parser.parse(text, begin, begin + size, parsed) == PartParser::Outcome::Parsed;
+    const bool matched = impl_->re2_submatch(text, begin, size, expected);
+    ++check.compared;
+    std::string differs;
+    for (std::size_t g = 0; g < kGroupCount; ++g) {
+      if (parsed_ok && matched && parsed[g].data() == expected[g].data() && parsed[g].size() == expected[g].size()) {
+        continue;
       }
-      if (!differs.empty()) check.disagreements.push_back(std::string(whole[0]) + ":" + differs);
+      differs += " group " + std::to_string(g) + ": parser `" + std::string(parsed[g].data() ? parsed[g] : "-") +
+                 "` RE2 `" + std::string(expected[g].data() ? expected[g] : "-") + "`";
     }
+    if (!differs.empty()) check.disagreements.push_back(std::string(whole[0]) + ":" + differs);
     std::size_t next = begin + 1;
     while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
     pos = next;

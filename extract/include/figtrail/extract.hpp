@@ -95,7 +95,6 @@ class Matcher {
   // leftmost match from every character of `document`.
   struct PartCheck {
     std::size_t compared = 0;
-    std::size_t left_to_re2 = 0;             // English number words: RE2 reads them
     std::vector<std::string> disagreements;  // "match: group N: parser `…` RE2 `…`"
   };
   [[nodiscard]] PartCheck check_part_parser(const Document& document) const;
