@@ -207,6 +207,35 @@ TEST_CASE("sentences of mixed Chinese and English text", "[ingest]") {
   CHECK(segments.sentence_at(76) == FoldedSpan{70, 76});
 }
 
+TEST_CASE("sentences are those ICU finds on the UTF-8 text itself", "[ingest]") {
+  // segment runs ICU over a UTF-16 copy; the reference runs it over a UTF-8
+  // UText, whose offsets are byte offsets. Four-byte characters are two
+  // UTF-16 code units; text that is not well-formed UTF-8 has no UTF-16 copy.
+  const std::vector<std::string> texts{
+      "Mr. Smith paid U.S. tax. He left. 营收增长5%。净利润\xF0\x9F\x93\x88下降3%！Then? Yes.\n\nDone",
+      "\xF0\xA0\x80\x80. \xF0\xA0\x80\x81。e.g. \xF0\x9F\x93\x88 x. Dr. No.\r\nA",
+      "bad \xFF byte. Cut \xE4\xB8. Surrogate \xED\xA0\x80 here. End.",
+      ""};
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> sentences(
+      icu::BreakIterator::createSentenceInstance(icu::Locale("en@ss=standard"), status));
+  REQUIRE(U_SUCCESS(status));
+  for (const std::string& text : texts) {
+    UText* utext = utext_openUTF8(nullptr, text.data(), static_cast<std::int64_t>(text.size()), &status);
+    sentences->setText(utext, status);
+    REQUIRE(U_SUCCESS(status));
+    std::vector<FoldedSpan> expected;
+    std::int32_t begin = sentences->first();
+    for (std::int32_t end = sentences->next(); end != icu::BreakIterator::DONE; end = sentences->next()) {
+      expected.push_back({static_cast<std::size_t>(begin), static_cast<std::size_t>(end)});
+      begin = end;
+    }
+    utext_close(utext);
+    INFO(text);
+    CHECK(figtrail::segment(text).sentences == expected);
+  }
+}
+
 TEST_CASE("a line break ends a sentence", "[ingest]") {
   const auto segments = figtrail::segment("Line one 5%\nLine two 6%");
   const std::vector<FoldedSpan> expected{{0, 12}, {12, 23}};
@@ -568,7 +597,8 @@ TEST_CASE("UTF-8, copied in bulk where it can be, folds as UTF-16 does character
       "\xE0\xAC\xBE", "。", "．", "\xEF\xBF\xBD", "\xF0\x9F\x93\x88", "\xEF\xAC\x81", "²", "\xC2\xA0"};
   // And texts where a run of spaces is decided in two parts: it goes on with
   // U+3000, or begins with one (a kept run the bulk copy counts down).
-  std::vector<std::string> texts{"百 \xE3\x80\x80分 1\t\xE3\x80\x80 2\n", "a\xE3\x80\x80 百 分 \xE3\x80\x80\xE3\x80\x80 3\n"};
+  std::vector<std::string> texts{"百 \xE3\x80\x80分 1\t\xE3\x80\x80 2\n",
+                                 "a\xE3\x80\x80 百 分 \xE3\x80\x80\xE3\x80\x80 3\n"};
   std::mt19937 random(5);
   for (int round = 0; round < 60; ++round) {
     std::string text;
@@ -598,7 +628,9 @@ TEST_CASE("UTF-8, copied in bulk where it can be, folds as UTF-16 does character
       for (std::size_t end = begin; end <= size && difference.empty(); ++end) {
         const SourceSpan span = fast.folded.map.to_source({begin, end});
         const SourceSpan want{in_utf16[span.begin], in_utf16[span.end]};
-        if (slow.folded.map.to_source({begin, end}) != want) difference = std::to_string(begin) + "-" + std::to_string(end);
+        if (slow.folded.map.to_source({begin, end}) != want) {
+          difference = std::to_string(begin) + "-" + std::to_string(end);
+        }
       }
     }
     CHECK(difference.empty());

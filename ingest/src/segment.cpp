@@ -1,10 +1,14 @@
 // Sentence and word boundaries from ICU BreakIterator over the folded UTF-8.
-// On a UTF-8 UText, ICU reports native indices, i.e. UTF-8 byte offsets, so
-// the boundaries are folded byte offsets with no conversion.
+// Sentences are found in a UTF-16 copy, which ICU reads directly (a UTF-8
+// UText converts it chunk by chunk, again when the abbreviation filter looks
+// back; segmentation took twice as long), and their offsets mapped back to
+// UTF-8 bytes; word boundaries are judged on a UTF-8 UText, whose native
+// indices are UTF-8 byte offsets.
 #include "figtrail/ingest.hpp"
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
+#include <unicode/ustring.h>
 #include <unicode/utext.h>
 
 #include <algorithm>
@@ -34,13 +38,52 @@ void check(UErrorCode status, const char* what) {
 
 std::vector<std::size_t> boundaries(icu::BreakIterator& iterator, UText* text) {
   UErrorCode status = U_ZERO_ERROR;
-  iterator.setText(text, status);  // shallow-clones the UText; the bytes must outlive the scan
+  iterator.setText(text, status);  // shallow-clones the UText; the text must outlive the scan
   check(status, "set break iterator text");
   std::vector<std::size_t> result;
   for (std::int32_t at = iterator.first(); at != icu::BreakIterator::DONE; at = iterator.next()) {
     result.push_back(static_cast<std::size_t>(at));
   }
   return result;
+}
+
+// Turns increasing offsets into well-formed UTF-16 into offsets into the same
+// text in UTF-8, counting the UTF-8 bytes of each code unit: 1 to 3, and 2
+// for each half of a surrogate pair. Branch-free, so the compiler vectorizes.
+void utf16_to_utf8_offsets(const UChar* utf16, std::vector<std::size_t>& offsets) {
+  std::size_t unit = 0;
+  std::size_t byte = 0;
+  for (std::size_t& offset : offsets) {
+    for (; unit < offset; ++unit) {
+      const UChar u = utf16[unit];
+      const bool surrogate = u >= 0xD800 && u <= 0xDFFF;
+      byte += 1 + static_cast<std::size_t>(u >= 0x80) + static_cast<std::size_t>(u >= 0x800 && !surrogate);
+    }
+    offset = byte;
+  }
+}
+
+// Sentence boundaries in folded byte offsets.
+std::vector<std::size_t> sentence_boundaries(icu::BreakIterator& iterator, std::string_view folded) {
+  const auto length = static_cast<std::int32_t>(folded.size());
+  // UTF-16 never has more code units than UTF-8 has bytes.
+  const auto utf16 = std::make_unique_for_overwrite<UChar[]>(std::max<std::size_t>(folded.size(), 1));
+  std::int32_t units = 0;
+  UErrorCode status = U_ZERO_ERROR;
+  u_strFromUTF8(utf16.get(), length, &units, folded.data(), length, &status);
+  if (U_SUCCESS(status)) {
+    const UTextPtr text(utext_openUChars(nullptr, utf16.get(), units, &status));
+    check(status, "open UTF-16 text");
+    std::vector<std::size_t> result = boundaries(iterator, text.get());
+    utf16_to_utf8_offsets(utf16.get(), result);
+    return result;
+  }
+  // Text that is not well-formed UTF-8 (never folded text), read as ICU
+  // reads such UTF-8: its offsets are byte offsets.
+  status = U_ZERO_ERROR;
+  const UTextPtr text(utext_openUTF8(nullptr, folded.data(), length, &status));
+  check(status, "open UTF-8 text");
+  return boundaries(iterator, text.get());
 }
 
 }  // namespace
@@ -50,10 +93,6 @@ Segmentation segment(std::string_view folded) {
   if (folded.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
     throw std::runtime_error("ICU: cannot segment text over 2 GiB");
   }
-  UErrorCode status = U_ZERO_ERROR;
-  const UTextPtr text(
-      utext_openUTF8(nullptr, folded.data(), static_cast<std::int64_t>(folded.size()), &status));
-  check(status, "open UTF-8 text");
   // Sentence rules are the same in every locale (they end sentences at 。！？
   // as well as ". "); "en@ss=standard" adds suppressions so "Mr." or "U.S."
   // do not end one. One iterator per thread: creating one costs more than
@@ -67,7 +106,7 @@ Segmentation segment(std::string_view folded) {
   }();
 
   Segmentation result;
-  const std::vector<std::size_t> sentence_bounds = boundaries(*sentence_iterator, text.get());
+  const std::vector<std::size_t> sentence_bounds = sentence_boundaries(*sentence_iterator, folded);
   for (std::size_t i = 1; i < sentence_bounds.size(); ++i) {
     result.sentences.push_back({sentence_bounds[i - 1], sentence_bounds[i]});
   }
