@@ -751,7 +751,7 @@ TEST_CASE("two ingests at once on one database both finish, and store each docum
       check_finished(a);
       check_finished(b);
       const Reader reader(box / db);
-      CHECK(reader.value("PRAGMA user_version") == "3");
+      CHECK(reader.value("PRAGMA user_version") == "4");
       CHECK(sentence_id_indexed(reader));
       CHECK(reader.integer("SELECT count(*) FROM documents") == 100);
       CHECK(reader.integer("SELECT count(*) FROM figures_view WHERE period = '2024'") > 0);

@@ -270,6 +270,17 @@ void make_database(const fs::path& db_path, const std::string& sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
+// The error SQLite gives for a statement that must fail on a database file.
+std::string sql_error(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  std::string message = sqlite3_errmsg(db);
+  sqlite3_close(db);
+  REQUIRE(rc != SQLITE_OK);
+  return message;
+}
+
 // A database this figtrail creates, for comparing schemas.
 fs::path new_database(const TempDir& dir) {
   const fs::path path = dir / "new.db";
@@ -278,17 +289,29 @@ fs::path new_database(const TempDir& dir) {
 }
 
 // Every table's and view's columns, in order ("documents: id INTEGER, ..."),
-// and the indexes: what an upgrade must make equal to a new database.
+// and foreign keys ("sentences: ... document_id -> documents(id) CASCADE;"),
+// and every index with its columns, those of UNIQUE constraints too: what an
+// upgrade must make equal to a new database.
 std::vector<std::string> schema_of(const fs::path& db_path) {
   std::vector<std::string> schema;
   for (const auto& object : sql_rows(db_path,
                                      "SELECT type, name FROM sqlite_schema"
-                                     " WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")) {
+                                     " WHERE name NOT LIKE 'sqlite_%' OR type = 'index' ORDER BY type, name")) {
     std::string line = object[0] + " " + object[1] + ":";
-    if (object[0] != "index") {
+    if (object[0] == "index") {
+      for (const auto& column :
+           sql_rows(db_path, "SELECT name FROM pragma_index_info('" + object[1] + "') ORDER BY seqno")) {
+        line += " " + column[0];
+      }
+    } else {
       for (const auto& column :
            sql_rows(db_path, "SELECT name, type FROM pragma_table_info('" + object[1] + "')")) {
         line += " " + column[0] + " " + column[1] + ",";
+      }
+      for (const auto& key : sql_rows(db_path, "SELECT \"from\", \"table\", \"to\", on_delete"
+                                               " FROM pragma_foreign_key_list('" + object[1] + "')"
+                                               " ORDER BY \"from\"")) {
+        line += " " + key[0] + " -> " + key[1] + "(" + key[2] + ") " + key[3] + ";";
       }
     }
     schema.push_back(line);
@@ -460,7 +483,7 @@ TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
                         std::vector<Figure>{money()});
     }
     CHECK(sql_value(db_path, "PRAGMA application_id") == std::to_string(0x46475452));
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "4");
     CHECK(sql_value(db_path, "PRAGMA journal_mode") == "wal");
     auto reopened = Database::open(db_path);
     CHECK(reopened.document_count() == 1);
@@ -480,7 +503,7 @@ TEST_CASE("opening: schema marker, reopen, refusing foreign files", "[store]") {
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(old);
     auto db = Database::open(db_path);
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "4");
     const auto figures = db.figures();
     REQUIRE(figures.size() == 1);
     CHECK(figures[0].figure.text == "5%");
@@ -541,7 +564,7 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     CHECK(std::find(schema.begin(), schema.end(),
                     "table documents: id INTEGER, path TEXT, sha256 TEXT, size INTEGER,"
                     " ingested_at TEXT, pipeline_version TEXT, run_id INTEGER, encoding TEXT,"
-                    " encoding_confidence INTEGER,") != schema.end());
+                    " encoding_confidence INTEGER, run_id -> runs(id) NO ACTION;") != schema.end());
     CHECK(sql_value(new_database(dir), "SELECT count(*) FROM pragma_table_info('figures_view')"
                                       " WHERE name = 'document_encoding'") == "1");
   }
@@ -575,7 +598,7 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     const fs::path db_path = dir / "v2.db";
     make_database(db_path, kSchemaV2 + v2_rows);
     auto db = Database::open(db_path);
-    CHECK(sql_value(db_path, "PRAGMA user_version") == "3");
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "4");
     CHECK(schema_of(db_path) == schema_of(new_database(dir)));
     CHECK(sql_value(db_path, "SELECT encoding IS NULL AND encoding_confidence IS NULL FROM documents") == "1");
     const auto old = db.figures();
@@ -613,16 +636,79 @@ TEST_CASE("schema version 3: the encoding each document was read in", "[store]")
     const std::string before = read_bytes(db_path);
     CHECK_THROWS_WITH(Database::open(db_path, Database::Mode::ReadOnly),
                       db_path.string() +
-                          ": unsupported figtrail schema version 1 (this figtrail reads versions 2 to 3;"
+                          ": unsupported figtrail schema version 1 (this figtrail reads versions 2 to 4;"
                           " an ingest into it upgrades it)");
     CHECK(read_bytes(db_path) == before);
   }
 
   SECTION("a newer schema is refused") {
-    const fs::path db_path = dir / "v4.db";
-    make_database(db_path, kSchemaV2 + std::string("PRAGMA user_version = 4;"));
+    const fs::path db_path = dir / "v5.db";
+    make_database(db_path, kSchemaV2 + std::string("PRAGMA user_version = 5;"));
     CHECK_THROWS_WITH(Database::open(db_path),
-                      db_path.string() + ": unsupported figtrail schema version 4 (this figtrail reads version 3)");
+                      db_path.string() + ": unsupported figtrail schema version 5 (this figtrail reads version 4)");
+  }
+}
+
+TEST_CASE("schema version 4: sentences without a second copy, kinds checked without IN", "[store]") {
+  TempDir dir;
+  const fs::path report = dir / "report.txt";
+  const std::string pipeline = kPipelineVersion;
+  const std::string kind_check =
+      "CHECK constraint failed: kind = 'money' OR kind = 'percent' OR kind = 'multiple' OR"
+      " kind = 'quantity' OR kind = 'count'";
+
+  SECTION("a version 3 database is upgraded in place, every row kept") {
+    // Version 3 was version 2 with the documents' encoding.
+    const fs::path db_path = dir / "v3.db";
+    make_database(db_path, kSchemaV2 + std::string(
+                               "ALTER TABLE documents ADD COLUMN encoding TEXT;"
+                               "ALTER TABLE documents ADD COLUMN encoding_confidence INTEGER;"
+                               "PRAGMA user_version = 3;"
+                               "INSERT INTO runs (id, started_at, command, pipeline_version)"
+                               " VALUES (1, 't', 'c', '") + pipeline + "');"
+                               "INSERT INTO documents VALUES (1, '" + report.string() + "', '" + kReportSha +
+                               "', " + std::to_string(kReport.size()) + ", 't', '" + pipeline + "', 1, 'UTF-8', 100);"
+                               "INSERT INTO sentences VALUES (7, 1, 'First.'), (9, 1, 'Second.');"
+                               "INSERT INTO figures (id, document_id, kind, text, byte_start, byte_end, line,"
+                               " sentence_id, value, value_exact, unit, rule, period, projection, value_usd,"
+                               " fx_rate, fx_year) VALUES"
+                               " (3, 1, 'percent', '5%', 0, 2, 1, 7, 5, '5', '%', 'r', '2025', 1, NULL, NULL, NULL),"
+                               " (4, 1, 'count', '12', 3, 5, 1, 7, 12, '12', 'count', 'r', NULL, 0, NULL, NULL, NULL),"
+                               " (5, 1, 'money', '$1', 10, 12, 2, 9, 1, '1', 'USD', 'r', NULL, 0, 1, 1, 2025);");
+    auto db = Database::open(db_path);
+    CHECK(sql_value(db_path, "PRAGMA user_version") == "4");
+    CHECK(schema_of(db_path) == schema_of(new_database(dir)));
+    CHECK(sql_rows(db_path, "SELECT id, document_id, text FROM sentences ORDER BY id") ==
+          std::vector<std::vector<std::string>>{{"7", "1", "First."}, {"9", "1", "Second."}});
+    CHECK(sql_rows(db_path, "SELECT id, kind, text, byte_start, byte_end, line, value_exact, unit, period,"
+                            " projection, value_usd, fx_year, sentence FROM figures_view ORDER BY id") ==
+          std::vector<std::vector<std::string>>{
+              {"3", "percent", "5%", "0", "2", "1", "5", "%", "2025", "1", "NULL", "NULL", "First."},
+              {"4", "count", "12", "3", "5", "1", "12", "count", "NULL", "0", "NULL", "NULL", "First."},
+              {"5", "money", "$1", "10", "12", "2", "1", "USD", "NULL", "0", "1.0", "2025", "Second."}});
+    CHECK(sql_rows(db_path, "PRAGMA foreign_key_check").empty());
+    CHECK(sql_value(db_path, "PRAGMA integrity_check") == "ok");
+    CHECK(sql_error(db_path, "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, unit,"
+                             " rule) VALUES (1, 'amount', '5', 0, 1, 1, '%', 'r')") == kind_check);
+    CHECK(db.is_current(report.string(), kReportSha));
+
+    // Replacing the document deletes its old sentences and figures through
+    // the new tables; the new sentence is numbered after the highest left.
+    const std::vector<Figure> figures{money(), percent_range()};
+    CHECK(db.store_document(db.begin_run("test"), report_record(report, kChangedSha), figures) ==
+          StoreOutcome::Replaced);
+    CHECK(sql_rows(db_path, "SELECT id, text FROM sentences") ==
+          std::vector<std::vector<std::string>>{{"1", money().sentence}});
+    CHECK(sql_rows(db_path, "SELECT text, sentence_id FROM figures ORDER BY byte_start") ==
+          std::vector<std::vector<std::string>>{{"1.1亿美元", "1"}, {"0.3–1.5%", "1"}});
+  }
+
+  SECTION("a new database: no unique sentence index, kinds checked") {
+    const fs::path db_path = new_database(dir);
+    CHECK(sql_rows(db_path, "SELECT name FROM pragma_index_list('sentences')") ==
+          std::vector<std::vector<std::string>>{{"sentences_document_id"}});
+    CHECK(sql_error(db_path, "INSERT INTO figures (document_id, kind, text, byte_start, byte_end, line, unit,"
+                             " rule) VALUES (1, 'amount', '5', 0, 1, 1, '%', 'r')") == kind_check);
   }
 }
 

@@ -28,7 +28,7 @@ namespace {
 // Marks a SQLite file as figtrail's ("FGTR"), so we never write into someone
 // else's database; user_version numbers the schema below.
 constexpr std::int32_t kApplicationId = 0x46475452;
-constexpr std::int32_t kSchemaVersion = 3;
+constexpr std::int32_t kSchemaVersion = 4;
 // The oldest version export and audit read without upgrading (a read-only
 // open never writes): version 2 lacks only the documents' encoding.
 constexpr std::int32_t kMinReadOnlyVersion = 2;
@@ -77,13 +77,14 @@ CREATE TABLE documents (
 CREATE TABLE sentences (
   id INTEGER PRIMARY KEY,
   document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  text TEXT NOT NULL,
-  UNIQUE (document_id, text)
+  text TEXT NOT NULL
 );
+-- The kind is checked with = rather than IN: for an IN list SQLite builds a
+-- temporary table on every insert. (One line: SQLite quotes a failed check.)
 CREATE TABLE figures (
   id INTEGER PRIMARY KEY,
   document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  kind TEXT NOT NULL CHECK (kind IN ('money', 'percent', 'multiple', 'quantity', 'count')),
+  kind TEXT NOT NULL CHECK (kind = 'money' OR kind = 'percent' OR kind = 'multiple' OR kind = 'quantity' OR kind = 'count'),
   text TEXT NOT NULL,
   byte_start INTEGER NOT NULL,
   byte_end INTEGER NOT NULL,
@@ -108,6 +109,13 @@ CREATE TABLE figures (
   fx_year INTEGER,
   CHECK (byte_start <= byte_end)
 );
+-- Deleting a document deletes its sentences and figures (ON DELETE CASCADE):
+-- sentences_document_id and figures_document_id find them, and
+-- figures_sentence_id the figures naming each deleted sentence (that foreign
+-- key is checked); without them, each is a scan of a whole table under the
+-- write lock. figures_kind lets counting figures by kind (ingest's summary)
+-- read an index rather than the table.
+CREATE INDEX sentences_document_id ON sentences(document_id);
 CREATE INDEX figures_document_id ON figures(document_id);
 CREATE INDEX figures_kind ON figures(kind);
 CREATE INDEX figures_sentence_id ON figures(sentence_id);
@@ -137,9 +145,10 @@ LEFT JOIN sentences s ON s.id = f.sentence_id;
 )sql";
 
 // Upgrades, kMigrations[v - 1] from version v to v + 1, run in order in one
-// transaction; then the view is re-created and user_version set. Columns
-// added here come last in their table, as in kSchema, so an upgraded
-// database has the same columns in the same order as a new one.
+// transaction with foreign keys off; then the view is re-created and
+// user_version set. Columns added here come last in their table, as in
+// kSchema, so an upgraded database has the same columns in the same order as
+// a new one.
 constexpr std::array<const char*, kSchemaVersion - 1> kMigrations{
     // 1 → 2: the period and US-dollar columns. Documents keep their figures
     // until re-ingested (a new pipeline version re-extracts them).
@@ -161,6 +170,69 @@ ALTER TABLE figures ADD COLUMN fx_year INTEGER;
     R"sql(
 ALTER TABLE documents ADD COLUMN encoding TEXT;
 ALTER TABLE documents ADD COLUMN encoding_confidence INTEGER;
+)sql",
+    // 3 → 4: the same columns and rows, with constraints that cost ingest
+    // less. Sentences lose UNIQUE (document_id, text), whose index was a
+    // second copy of every sentence (the writer stores each text once per
+    // document itself), for an index on document_id, which deleting a
+    // document needs. Figures check their kind with = rather than IN, for
+    // which SQLite builds a temporary table on every insert. SQLite cannot
+    // change a table's constraints, so both tables are made anew, filled,
+    // and renamed into place (https://sqlite.org/lang_altertable.html,
+    // "Making Other Kinds Of Table Schema Changes"); the view goes first,
+    // or the renaming would find it naming a dropped table.
+    R"sql(
+DROP VIEW IF EXISTS figures_view;
+CREATE TABLE sentences_v4 (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL
+);
+INSERT INTO sentences_v4 (id, document_id, text) SELECT id, document_id, text FROM sentences;
+CREATE TABLE figures_v4 (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind = 'money' OR kind = 'percent' OR kind = 'multiple' OR kind = 'quantity' OR kind = 'count'),
+  text TEXT NOT NULL,
+  byte_start INTEGER NOT NULL,
+  byte_end INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sentence_id INTEGER REFERENCES sentences(id),
+  value REAL,
+  low REAL,
+  high REAL,
+  value_exact TEXT,
+  low_exact TEXT,
+  high_exact TEXT,
+  unit TEXT NOT NULL,
+  qualifier TEXT,
+  per TEXT,
+  rule TEXT NOT NULL,
+  period TEXT,
+  projection INTEGER NOT NULL DEFAULT 0,
+  value_usd REAL,
+  low_usd REAL,
+  high_usd REAL,
+  fx_rate REAL,
+  fx_year INTEGER,
+  CHECK (byte_start <= byte_end)
+);
+INSERT INTO figures_v4 (id, document_id, kind, text, byte_start, byte_end, line, sentence_id,
+                        value, low, high, value_exact, low_exact, high_exact, unit, qualifier,
+                        per, rule, period, projection, value_usd, low_usd, high_usd, fx_rate,
+                        fx_year)
+SELECT id, document_id, kind, text, byte_start, byte_end, line, sentence_id,
+       value, low, high, value_exact, low_exact, high_exact, unit, qualifier,
+       per, rule, period, projection, value_usd, low_usd, high_usd, fx_rate, fx_year
+FROM figures;
+DROP TABLE figures;
+DROP TABLE sentences;
+ALTER TABLE sentences_v4 RENAME TO sentences;
+ALTER TABLE figures_v4 RENAME TO figures;
+CREATE INDEX sentences_document_id ON sentences(document_id);
+CREATE INDEX figures_document_id ON figures(document_id);
+CREATE INDEX figures_kind ON figures(kind);
+CREATE INDEX figures_sentence_id ON figures(sentence_id);
 )sql",
 };
 
@@ -521,6 +593,10 @@ struct Database::Impl {
       connection.exec_retrying_busy("PRAGMA journal_mode = WAL", "switch to WAL mode");
     }
     if (identity.blank() || needs_upgrade(identity)) {
+      // The upgrade to version 4 drops and renames tables that foreign keys
+      // name; the pragma is a no-op inside a transaction. open() turns them
+      // on afterwards.
+      connection.exec("PRAGMA foreign_keys = OFF", "disable foreign keys");
       Transaction transaction(connection);
       identity = read_identity(connection);  // another process may have done it meanwhile
       if (identity.blank()) {
@@ -544,13 +620,6 @@ struct Database::Impl {
       transaction.commit();
     }
     check_identity(identity, kSchemaVersion);
-    // Deleting a document deletes its sentences, and each deleted sentence
-    // is checked against figures.sentence_id: without this index, a scan of
-    // every figure in the database per sentence, under the write lock.
-    // Databases made before it was added to the schema get it here (once;
-    // an index changes no table, so the schema version stays).
-    connection.exec("CREATE INDEX IF NOT EXISTS figures_sentence_id ON figures(sentence_id)",
-                    "index figures by sentence");
   }
 
   // Accepts schema versions from `oldest` to kSchemaVersion, and remembers
