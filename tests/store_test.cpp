@@ -712,6 +712,84 @@ TEST_CASE("schema version 4: sentences without a second copy, kinds checked with
   }
 }
 
+TEST_CASE("many figures: inserted many rows a statement, sentences numbered by the writer", "[store]") {
+  TempDir dir;
+  const fs::path db_path = dir / "figtrail.db";
+  auto db = Database::open(db_path);
+  const auto run = db.begin_run("test");
+  // 70 figures: two statements of 32 rows, then 6 of one. Three sentences,
+  // taken in turn, so a sentence comes back after others.
+  const std::vector<std::string> sentences{"First.", "Second.", "Third."};
+  std::vector<Figure> figures;
+  for (int i = 0; i < 70; ++i) {
+    Figure figure = i % 2 == 0 ? money() : percent_range();
+    figure.source = {static_cast<std::size_t>(i), static_cast<std::size_t>(i) + 1};
+    figure.line = static_cast<std::size_t>(i) + 1;
+    figure.text = std::to_string(i);
+    figure.sentence = sentences[static_cast<std::size_t>(i) % 3];
+    if (figure.value) figure.value = Decimal{i, -1};
+    figures.push_back(figure);
+  }
+  // What another connection reads: each figure's text, value and sentence.
+  const auto rows_of = [&db_path](const std::string& path) {
+    return sql_rows(db_path, "SELECT text, value_exact, low_exact, high_exact, sentence FROM figures_view"
+                             " WHERE document_path = '" + path + "' ORDER BY byte_start");
+  };
+  std::vector<std::vector<std::string>> expected;
+  for (const Figure& figure : figures) {
+    expected.push_back({figure.text, figure.value ? figure.value->to_string() : "NULL",
+                        figure.low ? figure.low->to_string() : "NULL",
+                        figure.high ? figure.high->to_string() : "NULL", figure.sentence});
+  }
+  const fs::path a = dir / "a.txt";
+  const fs::path b = dir / "b.txt";
+  REQUIRE(db.store_document(run, report_record(a), figures) == StoreOutcome::Stored);
+  REQUIRE(db.store_document(run, report_record(b), figures) == StoreOutcome::Stored);
+
+  SECTION("every figure reads back, each sentence stored once per document") {
+    CHECK(rows_of(a.string()) == expected);
+    CHECK(rows_of(b.string()) == expected);
+    const auto stored = db.figures();
+    REQUIRE(stored.size() == 140);
+    CHECK(stored[0].figure.value->to_string() == "0");
+    CHECK(stored[68].figure.value->to_string() == "6.8");
+    CHECK(stored[69].figure.high->to_string() == "1.5");
+    CHECK(stored[69].figure.sentence == "First.");
+    CHECK(sql_rows(db_path, "SELECT id, document_id, text FROM sentences ORDER BY id") ==
+          std::vector<std::vector<std::string>>{{"1", "1", "First."}, {"2", "1", "Second."}, {"3", "1", "Third."},
+                                                {"4", "2", "First."}, {"5", "2", "Second."}, {"6", "2", "Third."}});
+  }
+
+  SECTION("a replaced document's sentences are numbered after the highest id") {
+    std::vector<Figure> changed(figures.begin(), figures.begin() + 40);
+    changed[39].sentence = "Fourth.";
+    REQUIRE(db.store_document(run, report_record(a, kChangedSha), changed) == StoreOutcome::Replaced);
+    CHECK(sql_rows(db_path, "SELECT id, document_id, text FROM sentences ORDER BY id") ==
+          std::vector<std::vector<std::string>>{{"4", "2", "First."},  {"5", "2", "Second."}, {"6", "2", "Third."},
+                                                {"7", "3", "First."},  {"8", "3", "Second."}, {"9", "3", "Third."},
+                                                {"10", "3", "Fourth."}});
+    expected.resize(40);
+    expected[39].back() = "Fourth.";
+    CHECK(rows_of(a.string()) == expected);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM figures") == "110");
+  }
+
+  SECTION("a failing figure in a statement of many rows, or in one of one, stores none of the document") {
+    for (const std::size_t broken : {40, 66}) {
+      std::vector<Figure> bad = figures;
+      bad[broken].source = {30, 20};  // violates CHECK (byte_start <= byte_end)
+      CHECK_THROWS_WITH(db.store_document(run, report_record(dir / "c.txt"), bad),
+                        db_path.string() + ": cannot store " + (dir / "c.txt").string() +
+                            ": cannot insert a figure (CHECK constraint failed: byte_start <= byte_end)");
+      CHECK_THROWS_AS(db.store_document(run, report_record(a, kChangedSha), bad), StoreError);
+    }
+    CHECK(db.document_count() == 2);
+    CHECK(rows_of(a.string()) == expected);
+    CHECK(sql_value(db_path, "SELECT count(*) FROM figures") == "140");
+    CHECK(sql_value(db_path, "SELECT count(*) FROM sentences") == "6");
+  }
+}
+
 TEST_CASE("batched transactions: a savepoint per document, commits at the limits", "[store][batch]") {
   TempDir dir;
   const fs::path db_path = dir / "figtrail.db";
