@@ -197,10 +197,11 @@ void BM_MakeDocument(benchmark::State& state) {
 BENCHMARK(BM_MakeDocument)->Arg(0)->Arg(1);
 
 // ICU's iterators and passes: creating the sentence iterator (segment()
-// does once per document; the word iterator is made once per thread), the
-// sentence pass, and for comparison a whole-text word pass (dictionary-based
-// for Han), which figtrail no longer runs: is_word_boundary asks ICU about
-// one position at a time.
+// makes one per thread), the sentence pass over a UTF-8 UText (segment()
+// runs it over a UTF-16 copy: BM_Segment), and for comparison a whole-text
+// word pass (dictionary-based for Han), which figtrail does not run: between
+// two ASCII letters or digits, the only place the matcher needs to know,
+// Unicode word rules never break.
 std::unique_ptr<icu::BreakIterator> sentence_iterator() {
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> it(

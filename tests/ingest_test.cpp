@@ -248,57 +248,6 @@ TEST_CASE("common abbreviations do not end a sentence", "[ingest]") {
   CHECK(segments.sentences == expected);
 }
 
-TEST_CASE("word boundaries", "[ingest]") {
-  using figtrail::is_word_boundary;
-  const std::string h100 = "H100 chips";
-  std::vector<std::size_t> found;
-  for (std::size_t i = 0; i <= h100.size(); ++i) {
-    if (is_word_boundary(h100, i)) found.push_back(i);
-  }
-  CHECK(found == std::vector<std::size_t>{0, 4, 5, 10});
-
-  // Han words from the dictionary; no boundary inside a character.
-  const std::string chinese = "营收350亿美元";
-  CHECK(is_word_boundary(chinese, 0));
-  CHECK(is_word_boundary(chinese, 6));
-  CHECK_FALSE(is_word_boundary(chinese, 7));
-  CHECK_FALSE(is_word_boundary(chinese, 8));
-  CHECK(is_word_boundary(chinese, 9));
-  CHECK_FALSE(is_word_boundary(chinese, 10));
-  CHECK(is_word_boundary(chinese, chinese.size()));
-
-  // The rules' context reaches past the nearest space: a run of spaces is
-  // one word, and `3.5` one number.
-  CHECK_FALSE(is_word_boundary("a   b", 2));
-  CHECK(is_word_boundary("a   b", 1));
-  CHECK_FALSE(is_word_boundary("x 3.5 y", 3));
-  CHECK_FALSE(is_word_boundary("x 3.5 y", 4));
-  CHECK(is_word_boundary("x 3. y", 3));
-}
-
-TEST_CASE("word boundaries judged around the offset agree with ICU on the whole text", "[ingest]") {
-  // The reference: every boundary of one whole-text ICU word segmentation.
-  const std::string text =
-      "Nvidia的H100售价约3万美元，FY2026营收$3760亿（同比+26–30%）。 Qwen 4B v1.5, 12x, 1,234.5 GW; "
-      "e.g. U.S. $2.5T \t\r\n 双11 期间 GMV 达 5403 亿元，增长 0.5 个百分点。";
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> words(icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
-  UText* utext = utext_openUTF8(nullptr, text.data(), static_cast<std::int64_t>(text.size()), &status);
-  words->setText(utext, status);
-  REQUIRE(U_SUCCESS(status));
-  std::vector<std::size_t> expected;
-  for (std::int32_t at = words->first(); at != icu::BreakIterator::DONE; at = words->next()) {
-    expected.push_back(static_cast<std::size_t>(at));
-  }
-  utext_close(utext);
-
-  std::vector<std::size_t> found;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (figtrail::is_word_boundary(text, i)) found.push_back(i);
-  }
-  CHECK(found == expected);
-}
-
 TEST_CASE("empty text has no sentences", "[ingest]") {
   const auto segments = figtrail::segment("");
   CHECK(segments.sentences.empty());

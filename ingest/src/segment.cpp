@@ -1,9 +1,8 @@
-// Sentence and word boundaries from ICU BreakIterator over the folded UTF-8.
+// Sentence boundaries from ICU BreakIterator over the folded UTF-8.
 // Sentences are found in a UTF-16 copy, which ICU reads directly (a UTF-8
 // UText converts it chunk by chunk, again when the abbreviation filter looks
 // back; segmentation took twice as long), and their offsets mapped back to
-// UTF-8 bytes; word boundaries are judged on a UTF-8 UText, whose native
-// indices are UTF-8 byte offsets.
+// UTF-8 bytes.
 #include "figtrail/ingest.hpp"
 
 #include <unicode/brkiter.h>
@@ -111,55 +110,6 @@ Segmentation segment(std::string_view folded) {
     result.sentences.push_back({sentence_bounds[i - 1], sentence_bounds[i]});
   }
   return result;
-}
-
-namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
-// One word break iterator per thread, created once: creating one loads the
-// rules and the dictionaries, far more work than judging one position.
-class WordBreaker {
- public:
-  WordBreaker() {
-    UErrorCode status = U_ZERO_ERROR;
-    iterator_.reset(icu::BreakIterator::createWordInstance(icu::Locale("zh"), status));
-    check(status, "create word break iterator");
-  }
-
-  bool is_boundary(std::string_view window, std::size_t offset) {
-    UErrorCode status = U_ZERO_ERROR;
-    text_.reset(utext_openUTF8(text_.release(), window.data(), static_cast<std::int64_t>(window.size()), &status));
-    check(status, "open UTF-8 text");
-    iterator_->setText(text_.get(), status);
-    check(status, "set break iterator text");
-    return iterator_->isBoundary(static_cast<std::int32_t>(offset)) != 0;
-  }
-
- private:
-  BreakIteratorPtr iterator_;
-  UTextPtr text_;
-};
-
-}  // namespace
-
-bool is_word_boundary(std::string_view text, std::size_t offset) {
-  if (offset == 0 || offset >= text.size()) return true;
-  if (is_continuation(text[offset])) return false;  // inside a character
-  constexpr std::size_t kReach = 64;
-  // The run of non-space text around the offset, plus the space that ends it
-  // on each side (a space run is one word to ICU).
-  std::size_t begin = offset;
-  while (begin > 0 && offset - begin < kReach && !is_space(text[begin - 1])) --begin;
-  if (begin > 0 && offset - begin < kReach) --begin;
-  while (begin < offset && is_continuation(text[begin])) ++begin;
-  std::size_t end = offset;
-  while (end < text.size() && end - offset < kReach && !is_space(text[end])) ++end;
-  if (end < text.size() && end - offset < kReach) ++end;
-  while (end < text.size() && end > offset && is_continuation(text[end])) --end;
-  thread_local WordBreaker breaker;
-  return breaker.is_boundary(text.substr(begin, end - begin), offset - begin);
 }
 
 FoldedSpan Segmentation::sentence_at(std::size_t folded_offset) const {

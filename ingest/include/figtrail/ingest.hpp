@@ -8,8 +8,7 @@
 // decoded with ICU converters, and plain text, Markdown or HTML (visible text
 // only, parsed with gumbo); offsets always point into the original bytes.
 // Sentences come from ICU BreakIterator run over the folded text (a UTF-16
-// copy), their offsets mapped back to folded byte offsets; word boundaries
-// are asked of ICU where the matcher needs one (is_word_boundary).
+// copy), their offsets mapped back to folded byte offsets.
 //
 // Spans in the two coordinate systems have different types (SourceSpan,
 // FoldedSpan) so that mixing them does not compile.
@@ -161,16 +160,6 @@ class Segmentation {
 // per UTF-16 code unit while it runs). Throws std::runtime_error if ICU
 // cannot create an iterator or the text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
-
-// Whether ICU's word break rules (Chinese dictionary for Han) put a boundary
-// at byte `offset` of UTF-8 `text` (0 and text.size() always are). Asked
-// where it matters rather than segmenting whole documents, which costs more
-// than the rest of the pipeline together: ICU judges the run of text around
-// the offset, up to the nearest whitespace and at most 64 bytes each side.
-// Word rules look one or two characters around a position, so the answer is
-// the whole-text segmentation's, except inside an unspaced Han run longer
-// than the window, where the dictionary may choose other words.
-[[nodiscard]] bool is_word_boundary(std::string_view text, std::size_t offset);
 
 // Lowercase hex SHA-256 (OpenSSL libcrypto).
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
