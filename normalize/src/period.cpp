@@ -48,6 +48,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <memory>
@@ -245,8 +246,12 @@ const RE2::Set& cue_set() {
   return set;
 }
 
-const RE2& source_re() {
-  static const RE2 re(kSourcePattern, utf8_options());
+// The citation pattern anchored at the end of the text: RE2 reads a
+// pattern that ends in \z backwards from the end only, so one try at a
+// colon costs a few bytes.
+const RE2& source_ending_re() {
+  static const RE2 re("(?:" + std::string(kSourcePattern) + R"()\z)", utf8_options());
+  if (!re.ok()) throw std::logic_error("source citation pattern: " + re.error());
   return re;
 }
 
@@ -479,15 +484,24 @@ std::optional<Cue> make_cue(const CompiledRule& rule, std::size_t rule_index, st
   return cue;
 }
 
-std::vector<Region> find_all(const RE2& re, std::string_view text) {
+// The leftmost-first matches of kSourcePattern in `text`, left to right, as
+// an unanchored scan finds them. Each match ends at a colon and holds no
+// other, so the matches are, colon by colon, the longest one ending there
+// that starts after the previous match: a reverse search from each colon
+// instead of a DFA pass over all the text.
+std::vector<Region> find_sources(std::string_view text) {
+  const RE2& re = source_ending_re();
   std::vector<Region> out;
   re2::StringPiece match;
   std::size_t pos = 0;
-  while (pos <= text.size() &&
-         re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), RE2::UNANCHORED, &match, 1)) {
-    const auto begin = static_cast<std::size_t>(match.data() - text.data());
-    out.push_back({begin, begin + match.size()});
-    pos = match.empty() ? next_char(text, begin) : begin + match.size();
+  for (std::size_t colon = text.find(':'); colon != std::string_view::npos; colon = text.find(':', colon + 1)) {
+    // The text ends after the colon (what follows cannot change a match
+    // ending there); before `pos` it is context for \b.
+    if (re.Match(re2::StringPiece(text.data(), colon + 1), pos, colon + 1, RE2::UNANCHORED, &match, 1)) {
+      const auto begin = static_cast<std::size_t>(match.data() - text.data());
+      out.push_back({begin, colon + 1});
+      pos = colon + 1;
+    }
   }
   return out;
 }
@@ -547,22 +561,41 @@ std::vector<Cue> scan_cues(std::string_view text, const std::vector<FoldedSpan>&
     pos = next_char(text, at);
   }
   // Of overlapping matches the longest wins (`2025年二季度` over `至2025年`,
-  // `Q1 2026` over `2026`), then the leftmost, then the earlier rule.
-  std::sort(found.begin(), found.end(), [](const Cue& a, const Cue& b) {
-    if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
-    if (a.begin != b.begin) return a.begin < b.begin;
-    return a.rule < b.rule;
-  });
-  std::map<std::size_t, std::size_t> taken;  // begin → end of kept cues
+  // `Q1 2026` over `2026`), then the leftmost, then the earlier rule. `found`
+  // is in order of begin, and what is kept of a run of overlapping cues does
+  // not depend on other cues: each run is settled alone, and most cues are a
+  // run of one.
   std::vector<Cue> kept;
-  for (Cue& cue : found) {
-    auto it = taken.lower_bound(cue.begin);
-    if (it != taken.end() && it->first < cue.end) continue;
-    if (it != taken.begin() && std::prev(it)->second > cue.begin) continue;
-    taken.emplace(cue.begin, cue.end);
-    kept.push_back(std::move(cue));
+  kept.reserve(found.size());
+  std::map<std::size_t, std::size_t> taken;  // begin → end of the run's kept cues
+  for (std::size_t i = 0; i < found.size();) {
+    std::size_t j = i + 1;
+    for (std::size_t run_end = found[i].end; j < found.size() && found[j].begin < run_end; ++j) {
+      run_end = std::max(run_end, found[j].end);
+    }
+    if (j == i + 1) {
+      kept.push_back(std::move(found[i++]));
+      continue;
+    }
+    const auto run_begin = found.begin() + static_cast<std::ptrdiff_t>(i);
+    const auto run_end = found.begin() + static_cast<std::ptrdiff_t>(j);
+    std::sort(run_begin, run_end, [](const Cue& a, const Cue& b) {
+      if (a.end - a.begin != b.end - b.begin) return a.end - a.begin > b.end - b.begin;
+      if (a.begin != b.begin) return a.begin < b.begin;
+      return a.rule < b.rule;
+    });
+    taken.clear();
+    const auto first_kept = static_cast<std::ptrdiff_t>(kept.size());
+    for (auto cue = run_begin; cue != run_end; ++cue) {
+      auto it = taken.lower_bound(cue->begin);
+      if (it != taken.end() && it->first < cue->end) continue;
+      if (it != taken.begin() && std::prev(it)->second > cue->begin) continue;
+      taken.emplace(cue->begin, cue->end);
+      kept.push_back(std::move(*cue));
+    }
+    std::sort(kept.begin() + first_kept, kept.end(), [](const Cue& a, const Cue& b) { return a.begin < b.begin; });
+    i = j;
   }
-  std::sort(kept.begin(), kept.end(), [](const Cue& a, const Cue& b) { return a.begin < b.begin; });
   return kept;
 }
 
@@ -623,8 +656,8 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
   a->text = document.folded.text;
   const std::string_view text = a->text;
   a->line_starts.push_back(0);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') a->line_starts.push_back(i + 1);
+  for (std::size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1)) {
+    a->line_starts.push_back(i + 1);
   }
   const std::vector<FoldedSpan> urls = find_urls(text);
   std::vector<Cue> cues = scan_cues(text, urls);
@@ -632,7 +665,7 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
 
   // Citation regions: from `Source:` to the end of the first year or date on
   // its line (the citation's own date), else to the end of the line.
-  for (const Region& s : find_all(source_re(), text)) {
+  for (const Region& s : find_sources(text)) {
     const Region line = line_at(*a, line_index(*a, s.begin));
     std::size_t end = line.end;
     for (std::size_t k = cues_in(*a, s.end, line.end).first; k < a->cues.size(); ++k) {
@@ -749,6 +782,12 @@ class Window {
     std::size_t pos = begin;
     while (pos < end) {
       const char c = text[pos];
+      // Other bytes (most of them, and all continuation bytes) are neither a
+      // bracket nor a separator nor a colon: step over them one by one.
+      if (!kMarkBytes[static_cast<unsigned char>(c)]) {
+        ++pos;
+        continue;
+      }
       const std::size_t next = next_char(text, pos);
       if (c == '(' || c == '[') {
         std::size_t k = pos + 1;
@@ -817,6 +856,15 @@ class Window {
     std::size_t cue;
     int group;
   };
+
+  // The first bytes of what the constructor looks for: brackets, colons,
+  // separators and `from`.
+  static constexpr std::array<bool, 256> kMarkBytes = [] {
+    std::array<bool, 256> marks{};
+    for (std::string_view s : kSeparators) marks[static_cast<unsigned char>(s.front())] = true;
+    for (const char c : std::string_view("()[]:fF")) marks[static_cast<unsigned char>(c)] = true;
+    return marks;
+  }();
 
   [[nodiscard]] std::size_t separator_at(std::size_t pos) const {
     static const std::array<bool, 256> kFirstBytes = [] {
@@ -1015,10 +1063,11 @@ Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSp
     while (k < a.text.size() && a.text[k] == ' ') ++k;
     return k < a.text.size() && is_ascii_digit(a.text[k]);
   };
-  for (std::size_t pos = begin; pos < figure.begin; ++pos) {
+  // (stop_at holds only at a `.`: find them with memchr.)
+  for (std::size_t pos = a.text.find('.', begin); pos < figure.begin; pos = a.text.find('.', pos + 1)) {
     if (stop_at(pos)) begin = pos + 1;
   }
-  for (std::size_t pos = figure.end; pos < end; ++pos) {
+  for (std::size_t pos = a.text.find('.', figure.end); pos < end; pos = a.text.find('.', pos + 1)) {
     if (stop_at(pos)) {
       end = pos + 1;
       break;
@@ -1084,11 +1133,16 @@ std::optional<Cue> heading_cue(const Analysis& a, Region line) {
 }
 
 // Where `needle` (not empty) last occurs in `haystack`, as rfind finds it;
-// rfind calls memcmp at every position, this only where the first byte fits.
+// rfind calls memcmp at every position, this only where the first byte fits
+// (found with memrchr).
 std::size_t last_occurrence(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return std::string_view::npos;
-  for (std::size_t i = haystack.size() - needle.size() + 1; i-- > 0;) {
-    if (haystack[i] == needle[0] && haystack.substr(i, needle.size()) == needle) return i;
+  for (std::size_t limit = haystack.size() - needle.size() + 1; limit > 0;) {
+    const void* hit = memrchr(haystack.data(), needle.front(), limit);
+    if (hit == nullptr) break;
+    const auto i = static_cast<std::size_t>(static_cast<const char*>(hit) - haystack.data());
+    if (haystack.substr(i, needle.size()) == needle) return i;
+    limit = i;
   }
   return std::string_view::npos;
 }
