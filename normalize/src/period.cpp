@@ -49,6 +49,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <memory>
@@ -300,11 +301,8 @@ bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 
 bool more_code_points_than(std::string_view s, std::size_t n) {
   if (s.size() <= n) return false;     // a code point is at least one byte
   if (s.size() > 4 * n) return true;   // and at most four
-  std::size_t count = 0;
-  for (const char c : s) {
-    if (!is_continuation(c) && ++count > n) return true;
-  }
-  return false;
+  // At most 4n bytes: counting them all (vectorized) beats stopping early.
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(c); })) > n;
 }
 
 std::string_view trim(std::string_view s) {
@@ -775,10 +773,18 @@ std::optional<Result> compared_years(std::string_view text, const Cue& first, co
 // the separators directly inside each.
 class Window {
  public:
-  Window(const Analysis& a, std::size_t begin, std::size_t end) : a_(a), begin_(begin), end_(end) {
+  // Builds the structure of [begin, end), in the memory of the last one.
+  void assign(const Analysis& a, std::size_t begin, std::size_t end) {
+    a_ = &a;
+    begin_ = begin;
+    end_ = end;
+    groups_.clear();
+    separators_.clear();
+    colons_.clear();
+    cue_groups_.clear();
+    stack_.assign(1, 0);
     const std::string_view text = a.text;
     groups_.push_back({begin, end, -1, false});
-    std::vector<int> stack{0};
     std::size_t pos = begin;
     while (pos < end) {
       const char c = text[pos];
@@ -793,20 +799,20 @@ class Window {
         std::size_t k = pos + 1;
         while (k < end && text[k] == ' ') ++k;
         const bool citation = c == '[' || (k < end && text[k] == '[');
-        groups_.push_back({pos, end, stack.back(), citation});
-        stack.push_back(static_cast<int>(groups_.size()) - 1);
-      } else if ((c == ')' || c == ']') && stack.size() > 1) {
-        groups_[static_cast<std::size_t>(stack.back())].close = next;
-        stack.pop_back();
+        groups_.push_back({pos, end, stack_.back(), citation});
+        stack_.push_back(static_cast<int>(groups_.size()) - 1);
+      } else if ((c == ')' || c == ']') && stack_.size() > 1) {
+        groups_[static_cast<std::size_t>(stack_.back())].close = next;
+        stack_.pop_back();
       } else {
         if (const std::size_t sep = separator_at(pos); sep > 0) {
-          separators_.push_back({pos, pos + sep, stack.back()});
+          separators_.push_back({pos, pos + sep, stack_.back()});
           pos += sep;
           continue;
         }
-        if (comparison_at(pos)) separators_.push_back({pos, pos, stack.back()});
+        if (comparison_at(pos)) separators_.push_back({pos, pos, stack_.back()});
         if (c == ':' && !(pos > begin && is_ascii_digit(text[pos - 1]) && pos + 1 < end && is_ascii_digit(text[pos + 1]))) {
-          colons_.push_back({pos, pos + 1, stack.back()});
+          colons_.push_back({pos, pos + 1, stack_.back()});
         }
       }
       pos = next;
@@ -857,7 +863,7 @@ class Window {
     int group;
   };
 
-  // The first bytes of what the constructor looks for: brackets, colons,
+  // The first bytes of what assign looks for: brackets, colons,
   // separators and `from`.
   static constexpr std::array<bool, 256> kMarkBytes = [] {
     std::array<bool, 256> marks{};
@@ -872,12 +878,12 @@ class Window {
       for (std::string_view s : kSeparators) first[static_cast<unsigned char>(s.front())] = true;
       return first;
     }();
-    if (!kFirstBytes[static_cast<unsigned char>(a_.text[pos])]) return 0;  // most bytes: no compare
-    const std::string_view rest = a_.text.substr(pos, end_ - pos);
+    if (!kFirstBytes[static_cast<unsigned char>(a_->text[pos])]) return 0;  // most bytes: no compare
+    const std::string_view rest = a_->text.substr(pos, end_ - pos);
     for (std::string_view s : kSeparators) {
       if (!rest.starts_with(s)) continue;
       // Digit grouping is not a clause break: 1,993.
-      if (s == "," && pos > begin_ && is_ascii_digit(a_.text[pos - 1]) && rest.size() > 1 &&
+      if (s == "," && pos > begin_ && is_ascii_digit(a_->text[pos - 1]) && rest.size() > 1 &&
           is_ascii_digit(rest[1])) {
         return 0;
       }
@@ -889,15 +895,15 @@ class Window {
   // English `from` opens a comparison base, a clause of its own that starts
   // at the word: `up 52.8% YoY | from $843B in 2025`.
   [[nodiscard]] bool comparison_at(std::size_t pos) const {
-    const std::string_view rest = a_.text.substr(pos, end_ - pos);
+    const std::string_view rest = a_->text.substr(pos, end_ - pos);
     if (!(rest.size() >= 5 && (rest[0] == 'f' || rest[0] == 'F') && ascii_lower(rest.substr(0, 4)) == "from" &&
-          !is_ascii_alpha(rest[4]) && pos > begin_ && !is_ascii_alpha(a_.text[pos - 1]))) {
+          !is_ascii_alpha(rest[4]) && pos > begin_ && !is_ascii_alpha(a_->text[pos - 1]))) {
       return false;
     }
     // `from 2026 through 2028` is a span, not a comparison base.
-    const auto it = std::lower_bound(a_.cues.begin(), a_.cues.end(), pos,
+    const auto it = std::lower_bound(a_->cues.begin(), a_->cues.end(), pos,
                                      [](const Cue& c, std::size_t p) { return c.begin < p; });
-    return it == a_.cues.end() || it->begin != pos;
+    return it == a_->cues.end() || it->begin != pos;
   }
 
   // English puts the time after what it dates: in `from $50B in 2024 to
@@ -905,7 +911,7 @@ class Window {
   // is attached when the word before it (past a preposition) is a number
   // outside any cue.
   [[nodiscard]] bool attached_to_number(const Cue& cue) const {
-    const std::string_view text = a_.text;
+    const std::string_view text = a_->text;
     std::size_t pos = cue.begin;
     const auto skip_spaces = [&] {
       while (pos > begin_ && text[pos - 1] == ' ') --pos;
@@ -927,9 +933,9 @@ class Window {
     if (start == pos || (start > begin_ && (text[start - 1] & 0x80))) return false;
     const std::string_view token = text.substr(start, pos - start);
     if (std::none_of(token.begin(), token.end(), is_ascii_digit)) return false;
-    const auto it = std::lower_bound(a_.cues.begin(), a_.cues.end(), start,
+    const auto it = std::lower_bound(a_->cues.begin(), a_->cues.end(), start,
                                      [](const Cue& c, std::size_t p) { return c.end <= p; });
-    return it == a_.cues.end() || it->begin >= pos;
+    return it == a_->cues.end() || it->begin >= pos;
   }
 
   [[nodiscard]] bool descends_from(int g, int ancestor) const {
@@ -970,7 +976,7 @@ class Window {
       if (s.group == g && s.begin >= a1 && s.begin < after_limit) after_limit = s.begin;
     }
     for (const CueInGroup& cg : cue_groups_) {
-      const Cue& c = a_.cues[cg.cue];
+      const Cue& c = a_->cues[cg.cue];
       if (c.begin < left || c.end > right) continue;
       if (!descends_from(cg.group, g)) continue;
       const bool direct = cg.group == g;
@@ -988,7 +994,7 @@ class Window {
     if (before && after && attached_to_number(*before)) return found(*after);
     if (before) {
       if (before_prev) {
-        if (auto r = compared_years(a_.text, *before_prev, *before)) return *r;
+        if (auto r = compared_years(a_->text, *before_prev, *before)) return *r;
       }
       return found(*before);
     }
@@ -1001,24 +1007,31 @@ class Window {
   [[nodiscard]] Result earlier_clauses(int g, std::size_t left) const {
     const Group& group = groups_[static_cast<std::size_t>(g)];
     const std::size_t start = g == 0 ? group.open : group.open + 1;
-    std::vector<const Separator*> seps;
-    for (const Separator& s : separators_) {
-      if (s.group == g && s.end <= left) seps.push_back(&s);
-    }
-    for (std::size_t j = seps.size(); j-- > 0;) {
-      const std::size_t clause_begin = j > 0 ? seps[j - 1]->end : start;
-      const std::size_t clause_end = seps[j]->begin;
+    // The separators of group g before `left` end its earlier clauses; each
+    // clause starts at the separator before (separators_ is in text order).
+    constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+    const auto previous = [&](std::size_t i) {
+      while (i-- > 0) {
+        if (separators_[i].group == g && separators_[i].end <= left) return i;
+      }
+      return kNone;
+    };
+    for (std::size_t j = previous(separators_.size()); j != kNone;) {
+      const std::size_t before = previous(j);
+      const std::size_t clause_begin = before != kNone ? separators_[before].end : start;
+      const std::size_t clause_end = separators_[j].begin;
+      j = before;
       const Cue* last = nullptr;
       const Cue* prev = nullptr;
       for (const CueInGroup& cg : cue_groups_) {
-        const Cue& c = a_.cues[cg.cue];
+        const Cue& c = a_->cues[cg.cue];
         if (cg.group != g || c.begin < clause_begin || c.end > clause_end || c.local) continue;
         prev = last;
         last = &c;
       }
       if (last) {
         if (prev) {
-          if (auto r = compared_years(a_.text, *prev, *last)) return *r;
+          if (auto r = compared_years(a_->text, *prev, *last)) return *r;
         }
         return found(*last);
       }
@@ -1026,8 +1039,9 @@ class Window {
     return {};
   }
 
-  const Analysis& a_;
-  std::size_t begin_, end_;
+  const Analysis* a_ = nullptr;
+  std::size_t begin_ = 0, end_ = 0;
+  std::vector<int> stack_;  // open groups, while building
   std::vector<Group> groups_;
   std::vector<Separator> separators_;
   std::vector<Separator> colons_;
@@ -1078,18 +1092,18 @@ Result resolve_in_sentence(const Document& document, const Analysis& a, FoldedSp
   // Figures of one sentence mostly share their window: build its clause
   // structure once.
   struct LastWindow {
-    std::uint64_t analysis = 0;
+    std::uint64_t analysis = 0;  // none: ids start at 1
     std::size_t begin = 0, end = 0;
-    std::optional<Window> window;
+    Window window;
   };
   thread_local LastWindow last;
-  if (!last.window || last.analysis != a.id || last.begin != begin || last.end != end) {
-    last.window.emplace(a, begin, end);
+  if (last.analysis != a.id || last.begin != begin || last.end != end) {
+    last.window.assign(a, begin, end);
     last.analysis = a.id;
     last.begin = begin;
     last.end = end;
   }
-  return last.window->resolve(figure.begin, figure.end);
+  return last.window.resolve(figure.begin, figure.end);
 }
 
 // The card that ends a line (nothing but an `i` marker after its citation).
@@ -1118,18 +1132,17 @@ std::optional<Cue> heading_cue(const Analysis& a, Region line) {
   const std::string_view text = a.text.substr(line.begin, line.end - line.begin);
   if (trim(text).empty() || more_code_points_than(text, kHeadingLine)) return std::nullopt;
   const auto [lo, hi] = cues_in(a, line.begin, line.end);
-  std::optional<Cue> first;
-  std::vector<bool> in_cue(text.size(), false);
-  for (std::size_t k = lo; k < hi; ++k) {
-    const Cue& c = a.cues[k];
-    for (std::size_t i = c.begin; i < c.end; ++i) in_cue[i - line.begin] = true;
-    if (!first && gives_topic(c)) first = c;
+  const auto first = std::find_if(a.cues.begin() + static_cast<std::ptrdiff_t>(lo),
+                                  a.cues.begin() + static_cast<std::ptrdiff_t>(hi), gives_topic);
+  if (first == a.cues.begin() + static_cast<std::ptrdiff_t>(hi)) return std::nullopt;
+  // Every digit within a cue (the cues are sorted and do not overlap).
+  std::size_t k = lo;
+  for (std::size_t i = line.begin; i < line.end; ++i) {
+    if (!is_ascii_digit(a.text[i])) continue;
+    while (k < hi && a.cues[k].end <= i) ++k;
+    if (k == hi || a.cues[k].begin > i) return std::nullopt;
   }
-  if (!first) return std::nullopt;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (is_ascii_digit(text[i]) && !in_cue[i]) return std::nullopt;
-  }
-  return first;
+  return *first;
 }
 
 // Where `needle` (not empty) last occurs in `haystack`, as rfind finds it;
