@@ -6,46 +6,12 @@
 #include <array>
 #include <charconv>
 
+#include "figtrail/ingest.hpp"
+
 namespace figtrail::cli {
 
-bool is_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-      length = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      length = 3;
-      if (b == 0xE0) low = 0xA0;
-      if (b == 0xED) high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      length = 4;
-      if (b == 0xF0) low = 0x90;
-      if (b == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      if (c < low || c > high) return false;
-      low = 0x80;
-      high = 0xBF;
-    }
-    i += length;
-  }
-  return true;
-}
-
 void append_json_string(std::string& out, std::string_view text) {
-  if (!is_utf8(text)) {
+  if (!figtrail::is_utf8(text)) {
     // nlohmann's replacement of bad bytes by U+FFFD, as before.
     out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;

@@ -43,10 +43,6 @@ class JsonLine {
   std::string values_;
 };
 
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
-// points past U+10FFFF).
-[[nodiscard]] bool is_utf8(std::string_view text);
-
 // `text` as a JSON string (quotes included), appended to `out`.
 void append_json_string(std::string& out, std::string_view text);
 

@@ -84,7 +84,7 @@ void add_number(figtrail::cli::JsonLine& j, std::string_view key, const figtrail
 // U+FFFD. The Document only carries the bytes and the encoding to
 // source_utf8, the one decoder extract uses too.
 std::string utf8_of(const std::string& bytes, const std::string& encoding) {
-  if ((encoding.empty() || encoding == "UTF-8") && figtrail::cli::is_utf8(bytes)) return bytes;
+  if ((encoding.empty() || encoding == "UTF-8") && figtrail::is_utf8(bytes)) return bytes;
   figtrail::Document carrier;
   carrier.bytes = bytes;
   if (!encoding.empty()) carrier.encoding = encoding;
@@ -253,7 +253,7 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
         if (out.document) {
           // extract prints UTF-8: the span's bytes in the document's encoding, converted.
           for (figtrail::Figure& f : out.figures) {
-            if (out.document->encoding != "UTF-8" || !figtrail::cli::is_utf8(f.text)) {
+            if (out.document->encoding != "UTF-8" || !figtrail::is_utf8(f.text)) {
               f.text = out.document->source_utf8(f.source);
             }
             figure_json(out.path, f).append_to(out.jsonl);

@@ -254,6 +254,20 @@ TEST_CASE("empty text has no sentences", "[ingest]") {
   CHECK(segments.sentence_at(0) == FoldedSpan{0, 0});
 }
 
+TEST_CASE("is_utf8 reads UTF-8 strictly", "[ingest]") {
+  using figtrail::is_utf8;
+  CHECK(is_utf8(""));
+  CHECK(is_utf8("plain ASCII"));
+  CHECK(is_utf8("营收350亿美元 \xF0\x9F\x98\x80"));
+  CHECK_FALSE(is_utf8("\xFF"));
+  CHECK_FALSE(is_utf8("cut \xE4\xBD"));
+  CHECK_FALSE(is_utf8("overlong \xC0\xAF"));
+  CHECK_FALSE(is_utf8("overlong \xE0\x80\xAF"));
+  CHECK_FALSE(is_utf8("surrogate \xED\xA0\x80"));
+  CHECK_FALSE(is_utf8("past U+10FFFF \xF4\x90\x80\x80"));
+  CHECK_FALSE(is_utf8("\xA5\xC1\xA6\xAC"));  // Big5
+}
+
 TEST_CASE("sha256_hex", "[ingest]") {
   CHECK(figtrail::sha256_hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

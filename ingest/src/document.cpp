@@ -47,6 +47,8 @@ SourceFormat format_for_path(const std::filesystem::path& path) {
   return SourceFormat::PlainText;
 }
 
+bool is_utf8(std::string_view bytes) { return detail::utf8_stats(bytes).invalid_bytes == 0; }
+
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -161,6 +161,10 @@ class Segmentation {
 // cannot create an iterator or the text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
 
+// Whether `bytes` are well-formed UTF-8, read as strictly as the decoder
+// reads them: no overlong forms, surrogates or code points past U+10FFFF.
+[[nodiscard]] bool is_utf8(std::string_view bytes);
+
 // Lowercase hex SHA-256 (OpenSSL libcrypto).
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
