@@ -918,14 +918,19 @@ class PartParser {
                                 [&](std::size_t e) { return optional_blank(e, high_number); });
       return s != Step::Failed ? s : high_number(x);
     }
+    // `(\+)?` as `group`, greedy.
+    template <typename Next>
+    Step optional_plus(int group, std::size_t x, Next&& next) {
+      if (x < end && t[x] == '+') {
+        set(group, x, x + 1);
+        if (const Step s = next(x + 1); s != Step::Failed) return s;
+        unset(group);
+      }
+      return next(x);
+    }
     // (\+)?  12
     Step plus(std::size_t x) {
-      if (x < end && t[x] == '+') {
-        set(kPlus, x, x + 1);
-        if (const Step s = unit_after(x + 1); s != Step::Failed) return s;
-        unset(kPlus);
-      }
-      return unit_after(x);
+      return optional_plus(kPlus, x, [&](std::size_t y) { return unit_after(y); });
     }
     // (?:[ \t-]?(UA)(?:[ \t]?(MAG))?)?  13, 14
     Step unit_after(std::size_t x) {
@@ -945,12 +950,7 @@ class PartParser {
     }
     // (\+)?  15
     Step plus_after_unit(std::size_t x) {
-      if (x < end && t[x] == '+') {
-        set(kPlusAfterUnit, x, x + 1);
-        if (const Step s = per(x + 1); s != Step::Failed) return s;
-        unset(kPlusAfterUnit);
-      }
-      return per(x);
+      return optional_plus(kPlusAfterUnit, x, [&](std::size_t y) { return per(y); });
     }
     // (?:([ \t]?PER[ \t]?)(?:(MAG|1[ \t]?MAG)[ \t]?)?(NOUN)?)?  16-18
     Step per(std::size_t x) {
