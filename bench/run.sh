@@ -19,7 +19,7 @@
 #
 # Results: DIR/results-SIZE.txt and .json, DIR/micro.txt and .json.
 # REPEAT=3 bench/run.sh runs each figtrail command 3 times and keeps the
-# fastest. At about 3.5 MB/s per core, 200M takes 10 to 15 minutes.
+# fastest. At about 30 MB/s per core, 200M takes about 2 minutes once built.
 # Other work on the machine skews wall times: run it on an idle machine. The
 # "others" column shows how many cores other work kept busy during each run;
 # MB/CPU-s and the stage shares (CPU time) are less affected by it.
