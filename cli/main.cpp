@@ -61,7 +61,6 @@ struct ReadOptions {
   figtrail::cli::InputSelection selection;
 };
 
-// A Decimal as a JSON number: an integer when it is one, else a double.
 // An exact number as a JSON integer when it is one that fits, else a double.
 void add_number(figtrail::cli::JsonLine& j, std::string_view key, const figtrail::Decimal& d) {
   const figtrail::Decimal n = d.normalized();
@@ -76,7 +75,6 @@ void add_number(figtrail::cli::JsonLine& j, std::string_view key, const figtrail
   }
   j.real(key, d.to_double());
 }
-
 
 // Stored text (a figure's or a sentence's original bytes) as UTF-8, for JSON
 // and CSV: decoded from the document's encoding (empty: not recorded, read

@@ -156,6 +156,13 @@ TEST_CASE("no period, dates, citations and relative times", "[period]") {
   CHECK_FALSE(period_at("The fund bought 2048 GPUs for $5B.", "$5B"));
   // A URL's digits are not a year.
   CHECK_FALSE(period_at("租金降至7.5万元每月 (https://example.com/2025/03/26/x).", "7.5万元"));
+  CHECK(label_at("See xhttp://a.b/2024 revenue 2025 was $5 billion.", "$5 billion") == "2025");
+}
+
+TEST_CASE("a URL ends where the matcher's does: at Chinese punctuation", "[period]") {
+  // The year after `，` is a cue, not part of the URL before it.
+  CHECK(label_at("详见https://example.com/r，2025年营收为100亿元。", "100亿元") == "2025");
+  CHECK(label_at("详见www.example.com，2023年营收为100亿元。", "100亿元") == "2023");
 }
 
 TEST_CASE("clause scope: comparison bases and asides", "[period]") {

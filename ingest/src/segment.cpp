@@ -1,4 +1,4 @@
-// Sentence boundaries from ICU BreakIterator over the folded UTF-8.
+// Sentence boundaries of the folded UTF-8 from ICU BreakIterator.
 // Sentences are found in a UTF-16 copy, which ICU reads directly (a UTF-8
 // UText converts it chunk by chunk, again when the abbreviation filter looks
 // back; segmentation took twice as long), and their offsets mapped back to
@@ -65,7 +65,9 @@ void utf16_to_utf8_offsets(const UChar* utf16, std::vector<std::size_t>& offsets
 // Sentence boundaries in folded byte offsets.
 std::vector<std::size_t> sentence_boundaries(icu::BreakIterator& iterator, std::string_view folded) {
   const auto length = static_cast<std::int32_t>(folded.size());
-  // UTF-16 never has more code units than UTF-8 has bytes.
+  // UTF-16 never has more code units than UTF-8 has bytes: a buffer of
+  // folded.size() units (2 bytes per folded byte) holds any text without a
+  // second, measuring pass.
   const auto utf16 = std::make_unique_for_overwrite<UChar[]>(std::max<std::size_t>(folded.size(), 1));
   std::int32_t units = 0;
   UErrorCode status = U_ZERO_ERROR;

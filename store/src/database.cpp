@@ -307,9 +307,6 @@ class Query {
   }
   Query& bind_null(int index) { return check(sqlite3_bind_null(stmt_, index)); }
   // NULL for an empty string: "none" in optional text columns.
-  Query& bind_text_or_null(int index, std::string_view text) {
-    return text.empty() ? bind_null(index) : bind_text(index, text);
-  }
   Query& bind_static_text_or_null(int index, std::string_view text) {
     return text.empty() ? bind_null(index) : bind_static_text(index, text);
   }
@@ -1074,11 +1071,13 @@ Database Database::open(const std::filesystem::path& path, Mode mode) {
   impl->ensure_schema();  // also puts the file in WAL mode
   impl->connection.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
   impl->connection.exec("PRAGMA synchronous = NORMAL", "set synchronous mode");
-  // A document's savepoint, and each statement of many rows, keeps each page
-  // it changes as it was, to roll back to; SQLite writes such a journal past
-  // 64 KiB to a temporary file, a system call a page. In memory it holds one
-  // document's pages at most and, like the file, serves only rollbacks inside
-  // the open transaction: what a kill loses is unchanged.
+  // Every temporary file of the writing connection goes to memory. The one
+  // that matters: a document's savepoint, and each statement of many rows,
+  // keeps each page it changes as it was, to roll back to; past 64 KiB SQLite
+  // wrote that journal to a temporary file, a system call a page. In memory
+  // it holds one document's pages at most and, like the file, serves only
+  // rollbacks inside the open transaction: what a kill loses is unchanged.
+  // (Read-only connections, such as export's, keep SQLite's default.)
   impl->connection.exec("PRAGMA temp_store = MEMORY", "keep temporary files in memory");
   return Database(std::move(impl));
 }

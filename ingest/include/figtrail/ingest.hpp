@@ -156,8 +156,8 @@ class Segmentation {
 };
 
 // ICU sentence segmentation of UTF-8, in byte offsets: the boundaries ICU
-// finds on a UTF-8 UText, found faster on a UTF-16 copy (which costs 2 bytes
-// per UTF-16 code unit while it runs). Throws std::runtime_error if ICU
+// finds on a UTF-8 UText, found faster on a UTF-16 copy (a buffer of 2 bytes
+// per folded byte while it runs). Throws std::runtime_error if ICU
 // cannot create an iterator or the text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
 
