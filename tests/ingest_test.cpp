@@ -254,6 +254,21 @@ TEST_CASE("empty text has no sentences", "[ingest]") {
   CHECK(segments.sentence_at(0) == FoldedSpan{0, 0});
 }
 
+TEST_CASE("URLs start with http://, https:// or www. and stop at spaces, quotes, brackets, Chinese punctuation",
+          "[ingest][url]") {
+  const std::string text = "see HTTP://www.a.com/2025, (www.b.cn/3)、https://c.io/x，又见 xwww.d.org/4\"q";
+  const std::vector<FoldedSpan> urls = figtrail::find_urls(text);
+  std::vector<std::string> found;
+  for (const FoldedSpan url : urls) found.emplace_back(text.substr(url.begin, url.end - url.begin));
+  // The `www.` inside the first URL is no URL of its own.
+  CHECK(found == std::vector<std::string>{"HTTP://www.a.com/2025,", "www.b.cn/3", "https://c.io/x", "www.d.org/4"});
+  CHECK(figtrail::find_urls("no link here, 2025").empty());
+  // make_document finds them once, for every stage after it.
+  const figtrail::Document doc =
+      figtrail::make_document("u.txt", "见 https://a.cn/3，再见", figtrail::SourceFormat::PlainText);
+  CHECK(doc.urls == std::vector<FoldedSpan>{{4, 18}});
+}
+
 TEST_CASE("is_utf8 reads UTF-8 strictly", "[ingest]") {
   using figtrail::is_utf8;
   CHECK(is_utf8(""));

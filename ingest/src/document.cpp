@@ -119,6 +119,7 @@ Document make_document(std::string path, std::string bytes, SourceFormat format,
   if (document.folded.text.size() > kMaxBytes) throw IngestError(too_large);
   if (format == SourceFormat::Markdown) blank_markdown_link_targets(document.folded.text);
   document.segments = segment(document.folded.text);
+  document.urls = find_urls(document.folded.text);
   document.sha256 = sha256_hex(bytes);
 
   document.path = std::move(path);

@@ -57,8 +57,6 @@
 #include <string_view>
 #include <vector>
 
-#include "figtrail/extract.hpp"
-
 namespace figtrail {
 namespace {
 
@@ -657,7 +655,7 @@ std::unique_ptr<Analysis> analyze(const Document& document) {
   for (std::size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1)) {
     a->line_starts.push_back(i + 1);
   }
-  const std::vector<FoldedSpan> urls = find_urls(text);
+  const std::vector<FoldedSpan>& urls = document.urls;
   std::vector<Cue> cues = scan_cues(text, urls);
   a->cues = std::move(cues);
 

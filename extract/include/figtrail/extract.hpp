@@ -65,11 +65,6 @@ class LimitError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The URLs in folded text (`http://`, `https://` or `www.` up to a space,
-// a quote, a bracket or Chinese punctuation), in text order: digits in them
-// are neither figures nor periods.
-[[nodiscard]] std::vector<FoldedSpan> find_urls(std::string_view folded);
-
 // Thread-safe after construction (RE2 objects are).
 class Matcher {
  public:

@@ -161,6 +161,10 @@ class Segmentation {
 // cannot create an iterator or the text exceeds 2 GiB.
 [[nodiscard]] Segmentation segment(std::string_view folded);
 
+// The URLs in folded text (`http://`, `https://` or `www.` up to a space,
+// a quote, a bracket or Chinese punctuation), in text order.
+[[nodiscard]] std::vector<FoldedSpan> find_urls(std::string_view folded);
+
 // Whether `bytes` are well-formed UTF-8, read as strictly as the decoder
 // reads them: no overlong forms, surrogates or code points past U+10FFFF.
 [[nodiscard]] bool is_utf8(std::string_view bytes);
@@ -181,6 +185,9 @@ struct Document {
   int encoding_confidence = 100;
   FoldedText folded;
   Segmentation segments;
+  // The URLs of the folded text (find_urls): digits in them are neither
+  // figures nor periods.
+  std::vector<FoldedSpan> urls;
 
   // 1-based line number of a source byte offset.
   [[nodiscard]] std::size_t line_of(std::size_t source_offset) const;
