@@ -453,10 +453,11 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     f.value = r.value;
     f.low = r.low;
     f.high = r.high;
-    f.unit = r.unit_code;
+    // The readings are done with: their strings move into the figure.
+    f.unit = std::move(r.unit_code);
     f.qualifier = r.qualifier;
-    f.per = r.per;
-    f.rule = r.rule;
+    f.per = std::move(r.per);
+    f.rule = std::move(r.rule);
     f.line = doc.line_of(f.source.begin);
     // Trimmed in the folded text, then mapped: the source may be UTF-16,
     // where a space is two bytes.
@@ -473,8 +474,10 @@ std::vector<Figure> Normalizer::normalize(const Document& doc, std::span<const M
     if (f.kind == Kind::Money) convert_to_usd(f, period, doc, fx, document_year_cache);
     figures.push_back(std::move(f));
   }
-  std::sort(figures.begin(), figures.end(),
-            [](const Figure& a, const Figure& b) { return a.source.begin < b.source.begin; });
+  // Readings come in text order and the offset map keeps it, so the figures
+  // are almost always sorted already; sorting would still move each one.
+  const auto by_source = [](const Figure& a, const Figure& b) { return a.source.begin < b.source.begin; };
+  if (!std::is_sorted(figures.begin(), figures.end(), by_source)) std::sort(figures.begin(), figures.end(), by_source);
   return figures;
 }
 
