@@ -516,7 +516,10 @@ Result run_and_kill(Sandbox& box, const std::vector<std::string>& args, const Ki
                     bool& killed_inside_write) {
   killed_inside_write = false;
   Progress progress(db);  // before the child starts, so that it knows the runs before it
-  const Child child = box.spawn(args);
+  // At low priority: on a loaded machine a child that keeps the CPU while
+  // this loop waits for it could store the rest of the batch before the
+  // loop sees the kill point, and the kill would test nothing.
+  const Child child = box.spawn(args, "", true);
   if (point.documents > 0) {
     const auto give_up = std::chrono::steady_clock::now() + kProgressLimit;
     while (!Sandbox::exited(child) && progress.stored() < point.documents) {

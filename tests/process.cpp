@@ -49,7 +49,7 @@ Sandbox::~Sandbox() {
   fs::remove_all(root_, ignored);
 }
 
-Child Sandbox::spawn(const std::vector<std::string>& args, const std::string& stdin_file) {
+Child Sandbox::spawn(const std::vector<std::string>& args, const std::string& stdin_file, bool low_priority) {
   Child child;
   child.number = ++children_;
   // Everything the forked child needs is made before the fork.
@@ -73,6 +73,7 @@ Child Sandbox::spawn(const std::vector<std::string>& args, const std::string& st
     if (in < 0 || out < 0 || err < 0) ::_exit(125);
     if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(125);
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    if (low_priority && ::setpriority(PRIO_PROCESS, 0, 19) != 0) ::_exit(126);
     ::execv(FIGTRAIL_BINARY, argv.data());
     ::_exit(127);
   }

@@ -68,8 +68,11 @@ class Sandbox {
   [[nodiscard]] std::string read(const std::string& relative) const { return read_bytes(work() / relative); }
 
   // Starts `figtrail args...` in work(), with standard input read from
-  // `stdin_file` (relative to work()), or /dev/null when empty.
-  Child spawn(const std::vector<std::string>& args, const std::string& stdin_file = "");
+  // `stdin_file` (relative to work()), or /dev/null when empty. A
+  // `low_priority` child runs at nice 19, it and every thread it starts, so
+  // that a test watching it for a moment to act gets the CPU first on a
+  // busy machine.
+  Child spawn(const std::vector<std::string>& args, const std::string& stdin_file = "", bool low_priority = false);
 
   // Reaps the child and reads its output. With a limit, a child still
   // running that long after its start is killed with SIGKILL (timed_out).
