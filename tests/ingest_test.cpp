@@ -2,12 +2,14 @@
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
+#include <unicode/ustring.h>
 #include <unicode/utext.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -233,6 +235,46 @@ TEST_CASE("sentences are those ICU finds on the UTF-8 text itself", "[ingest]") 
     utext_close(utext);
     INFO(text);
     CHECK(figtrail::segment(text).sentences == expected);
+  }
+}
+
+TEST_CASE("utf8_to_utf16 converts as ICU does and refuses what ICU refuses", "[ingest]") {
+  // Pieces taking every path: ASCII runs long and short, CJK (the fast
+  // three-byte path), two-byte, the three-byte leads with a narrow second
+  // byte (E0, ED), four-byte characters and emoji, and ill-formed bytes.
+  const std::vector<std::string> valid{
+      "a", "Revenue grew 12% in 2025. ", "\t\n", std::string(1, '\0'), "营收", "。", "，", "\xEF\xBF\xBD",
+      "\xC3\xA9", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80", "\xEF\xBF\xBF",
+      "\xF0\x90\x80\x80", "\xF0\x9F\x93\x88", "\xF0\xA0\x80\x81", "\xF4\x8F\xBF\xBF"};
+  const std::vector<std::string> invalid{"\xFF", "\x80", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                                         "\xF4\x90\x80\x80", "\xE4\xB8", "\xF0\x9F\x93"};
+  const auto icu = [](const std::string& utf8) -> std::optional<std::u16string> {
+    std::u16string utf16(utf8.size(), u'\0');
+    std::int32_t units = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    u_strFromUTF8(utf16.data(), static_cast<std::int32_t>(utf16.size()), &units, utf8.data(),
+                  static_cast<std::int32_t>(utf8.size()), &status);
+    if (U_FAILURE(status)) return std::nullopt;
+    utf16.resize(static_cast<std::size_t>(units));
+    return utf16;
+  };
+  const auto ours = [](const std::string& utf8) -> std::optional<std::u16string> {
+    std::u16string utf16(utf8.size(), u'\0');
+    const std::optional<std::size_t> units = figtrail::utf8_to_utf16(utf8, utf16.data());
+    if (!units) return std::nullopt;
+    utf16.resize(*units);
+    return utf16;
+  };
+  std::mt19937 random(20250601);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int pieces = static_cast<int>(random() % 40);
+    for (int i = 0; i < pieces; ++i) text += valid[random() % valid.size()];
+    if (round % 4 == 3) text.insert(random() % (text.size() + 1), invalid[random() % invalid.size()]);
+    INFO(text);
+    const std::optional<std::u16string> expected = icu(text);
+    REQUIRE(expected.has_value() == (round % 4 != 3));
+    CHECK(ours(text) == expected);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -203,6 +204,23 @@ Decoded decode(std::string_view s, std::size_t at) {
     cp = (cp << 6) | (b & 0x3F);
   }
   return {cp, length};
+}
+
+// Whether the eight bytes at `bytes` are all ASCII.
+bool is_ascii8(const char* bytes) { return (load64(bytes) & 0x8080808080808080) == 0; }
+
+// The code point of a well-formed three-byte sequence at `at` whose lead
+// lets the second byte take the full continuation range (not E0, ED): all
+// of CJK, checked with fewer tests than decode. 0 for anything else.
+utf8proc_int32_t full_range_three_byte_at(std::string_view s, std::size_t at) {
+  if (s.size() - at < 3) return 0;
+  const auto lead = static_cast<unsigned char>(s[at]);
+  const auto second = static_cast<unsigned char>(s[at + 1]);
+  const auto third = static_cast<unsigned char>(s[at + 2]);
+  // Tests combined so that the compiler can leave out branches.
+  const bool valid = static_cast<unsigned>(lead - 0xE1) <= 0xEF - 0xE1 && lead != 0xED &&
+                     ((second & 0xC0) | (third >> 6)) == 0x82;
+  return valid ? ((lead & 0x0F) << 12) | ((second & 0x3F) << 6) | (third & 0x3F) : 0;
 }
 
 // Whether cp can combine with the code point before it under NFC: a
@@ -656,7 +674,7 @@ Utf8Stats utf8_stats(std::string_view bytes) {
   std::size_t at = 0;
   while (at < bytes.size()) {
     // ASCII eight bytes at a time: most of a file, even a Chinese one.
-    if (bytes.size() - at >= 8 && (load64(bytes.data() + at) & 0x8080808080808080) == 0) {
+    if (bytes.size() - at >= 8 && is_ascii8(bytes.data() + at)) {
       at += 8;
       continue;
     }
@@ -665,11 +683,7 @@ Utf8Stats utf8_stats(std::string_view bytes) {
       ++at;
       continue;
     }
-    // Three bytes with a lead whose second byte has the full range (not E0,
-    // ED): all CJK. Valid when both others are continuation bytes.
-    if (lead >= 0xE1 && lead <= 0xEF && lead != 0xED && bytes.size() - at >= 3 &&
-        (static_cast<unsigned char>(bytes[at + 1]) & 0xC0) == 0x80 &&
-        (static_cast<unsigned char>(bytes[at + 2]) & 0xC0) == 0x80) {
+    if (full_range_three_byte_at(bytes, at) != 0) {
       ++stats.multibyte;
       at += 3;
       continue;
@@ -699,6 +713,59 @@ FoldedText fold_chars(CharStream& chars, std::size_t text_start, std::size_t siz
 }
 
 }  // namespace detail
+
+std::optional<std::size_t> utf8_to_utf16(std::string_view utf8, char16_t* out) {
+  char16_t* const begin = out;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(utf8[i]); };
+  const std::size_t size = utf8.size();
+  std::size_t at = 0;
+  // Mixed Chinese and English text alternates runs of ASCII and runs of CJK;
+  // a loop per kind of run keeps the branches predictable inside a run.
+  while (at < size) {
+    if (byte(at) < 0x80) {
+      for (; size - at >= 8 && is_ascii8(utf8.data() + at); at += 8, out += 8) {
+        // A fixed count of independent widenings: the compiler vectorizes it.
+        for (std::size_t i = 0; i < 8; ++i) out[i] = byte(at + i);
+      }
+      for (; at < size && byte(at) < 0x80; ++at) *out++ = byte(at);
+      continue;
+    }
+    if (full_range_three_byte_at(utf8, at) != 0) {
+      // Two characters at a time from eight bytes, as full_range_three_byte_at
+      // reads them: a lead 1110xxxx whose low bits are neither 0 nor D, and
+      // two continuation bytes.
+      constexpr std::uint64_t kShape = 0xC0C0F0C0C0F0;
+      constexpr std::uint64_t kLeadsAndContinuations = 0x8080E08080E0;
+      constexpr unsigned kFullRangeLeadBits = 0xDFFE;  // bit n: lead 0xE0 + n
+      const auto unit = [](std::uint64_t word) {
+        return static_cast<char16_t>(((word & 0x0F) << 12) | ((word >> 2) & 0xFC0) | ((word >> 16) & 0x3F));
+      };
+      for (; size - at >= 8; at += 6, out += 2) {
+        const std::uint64_t word = load64(utf8.data() + at);
+        if ((word & kShape) != kLeadsAndContinuations || ((kFullRangeLeadBits >> (word & 0x0F)) & 1) == 0 ||
+            ((kFullRangeLeadBits >> ((word >> 24) & 0x0F)) & 1) == 0) {
+          break;
+        }
+        out[0] = unit(word);
+        out[1] = unit(word >> 24);
+      }
+      for (utf8proc_int32_t cp = 0; at < size && (cp = full_range_three_byte_at(utf8, at)) != 0; at += 3) {
+        *out++ = static_cast<char16_t>(cp);
+      }
+      continue;
+    }
+    const Decoded d = decode(utf8, at);
+    if (d.length == 0) return std::nullopt;
+    if (d.cp < 0x10000) {
+      *out++ = static_cast<char16_t>(d.cp);
+    } else {  // a surrogate pair
+      *out++ = static_cast<char16_t>(0xD800 + ((d.cp - 0x10000) >> 10));
+      *out++ = static_cast<char16_t>(0xDC00 + (d.cp & 0x3FF));
+    }
+    at += d.length;
+  }
+  return static_cast<std::size_t>(out - begin);
+}
 
 FoldedText fold_utf8(std::string_view source) {
   const std::size_t start = source.starts_with(kBom) ? kBom.size() : 0;

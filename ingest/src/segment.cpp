@@ -7,7 +7,6 @@
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
-#include <unicode/ustring.h>
 #include <unicode/utext.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -69,11 +69,9 @@ std::vector<std::size_t> sentence_boundaries(icu::BreakIterator& iterator, std::
   // folded.size() units (2 bytes per folded byte) holds any text without a
   // second, measuring pass.
   const auto utf16 = std::make_unique_for_overwrite<UChar[]>(std::max<std::size_t>(folded.size(), 1));
-  std::int32_t units = 0;
   UErrorCode status = U_ZERO_ERROR;
-  u_strFromUTF8(utf16.get(), length, &units, folded.data(), length, &status);
-  if (U_SUCCESS(status)) {
-    const UTextPtr text(utext_openUChars(nullptr, utf16.get(), units, &status));
+  if (const std::optional<std::size_t> units = utf8_to_utf16(folded, utf16.get())) {
+    const UTextPtr text(utext_openUChars(nullptr, utf16.get(), static_cast<std::int64_t>(*units), &status));
     check(status, "open UTF-16 text");
     std::vector<std::size_t> result = boundaries(iterator, text.get());
     utf16_to_utf8_offsets(utf16.get(), result);
@@ -81,7 +79,6 @@ std::vector<std::size_t> sentence_boundaries(icu::BreakIterator& iterator, std::
   }
   // Text that is not well-formed UTF-8 (never folded text), read as ICU
   // reads such UTF-8: its offsets are byte offsets.
-  status = U_ZERO_ERROR;
   const UTextPtr text(utext_openUTF8(nullptr, folded.data(), length, &status));
   check(status, "open UTF-8 text");
   return boundaries(iterator, text.get());

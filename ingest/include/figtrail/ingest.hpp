@@ -169,6 +169,13 @@ class Segmentation {
 // reads them: no overlong forms, surrogates or code points past U+10FFFF.
 [[nodiscard]] bool is_utf8(std::string_view bytes);
 
+// Converts UTF-8 that is well-formed as is_utf8 reads it to UTF-16, written
+// to `out`, which must have room for utf8.size() code units (UTF-16 never
+// needs more). Returns the number of code units, or nullopt (with `out`
+// partly written) if the text is not well-formed. segment's UTF-16 copy:
+// ICU's u_strFromUTF8 costs more, for substitution it does not need here.
+[[nodiscard]] std::optional<std::size_t> utf8_to_utf16(std::string_view utf8, char16_t* out);
+
 // Lowercase hex SHA-256 (OpenSSL libcrypto).
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
