@@ -311,6 +311,34 @@ TEST_CASE("URLs start with http://, https:// or www. and stop at spaces, quotes,
   CHECK(doc.urls == std::vector<FoldedSpan>{{4, 18}});
 }
 
+TEST_CASE("find_urls: case, the long s, prefixes alone, stop characters, prefixes inside URLs", "[ingest][url]") {
+  // Cases checked against the RE2 patterns find_urls once ran.
+  const auto urls_in = [](std::string_view text) {
+    std::vector<std::string> found;
+    for (const FoldedSpan url : figtrail::find_urls(text)) {
+      found.emplace_back(text.substr(url.begin, url.end - url.begin));
+    }
+    return found;
+  };
+  using Urls = std::vector<std::string>;
+  CHECK(urls_in("HTTPS://A.B/C") == Urls{"HTTPS://A.B/C"});
+  // (?i) matched U+017F LATIN SMALL LETTER LONG S for `s`.
+  CHECK(urls_in("x http\xC5\xBF://a.b y") == Urls{"http\xC5\xBF://a.b"});
+  CHECK(urls_in("hhttp://a") == Urls{"http://a"});
+  // A prefix needs a character after it.
+  CHECK(urls_in("http:// https://a") == Urls{"https://a"});
+  CHECK(urls_in("https://").empty());
+  CHECK(urls_in("www. www.").empty());
+  CHECK(urls_in("wwww.x") == Urls{"www.x"});
+  // Stops: RE2's \s (no vertical tab), < > " ' ) ] and ，。、）.
+  CHECK(urls_in("http://a\fb www.c\vd") == Urls{"http://a", "www.c\vd"});
+  CHECK(urls_in("www.a]b www.c）d www.e。f www.g'h <www.i>") ==
+        Urls{"www.a", "www.c", "www.e", "www.g", "www.i"});
+  // Prefixes inside a URL start none of their own.
+  CHECK(urls_in("http://x/http://y/www.z w") == Urls{"http://x/http://y/www.z"});
+  CHECK(urls_in("www.x/https://y") == Urls{"www.x/https://y"});
+}
+
 TEST_CASE("is_utf8 reads UTF-8 strictly", "[ingest]") {
   using figtrail::is_utf8;
   CHECK(is_utf8(""));

@@ -162,7 +162,8 @@ class Segmentation {
 [[nodiscard]] Segmentation segment(std::string_view folded);
 
 // The URLs in folded text (`http://`, `https://` or `www.` up to a space,
-// a quote, a bracket or Chinese punctuation), in text order.
+// a quote, a bracket or Chinese punctuation), in text order. Reads the text
+// as well-formed UTF-8, which folded text always is.
 [[nodiscard]] std::vector<FoldedSpan> find_urls(std::string_view folded);
 
 // Whether `bytes` are well-formed UTF-8, read as strictly as the decoder
