@@ -2,9 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
+#include <cmath>
 
 #include "figtrail/ingest.hpp"
 
@@ -45,64 +46,66 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-JsonLine& JsonLine::start(std::string_view key) {
-  fields_.push_back({key, values_.size(), 0});
-  return *this;
+void append_json_real(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  // The formatter nlohmann::json's dump() calls for a double (grisu2, then
+  // its own layout: "1.0", "1e+20"); the buffer is dump()'s size.
+  std::array<char, 64> digits{};
+  char* const end = nlohmann::detail::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), end);
 }
 
-void JsonLine::finish() { fields_.back().end = values_.size(); }
+JsonLine::JsonLine(std::string& out) : out_(out) { out_ += '{'; }
 
-JsonLine& JsonLine::add(std::string_view key, std::string_view json) {
-  start(key);
-  values_ += json;
-  finish();
+std::string& JsonLine::field(std::string_view key) {
+  assert(last_key_ < key && "keys in ascending order, as nlohmann::json sorts them");
+  if (!last_key_.empty()) out_ += ',';
+  last_key_ = key;
+  out_ += '"';
+  out_ += key;
+  out_ += "\":";
+  return out_;
+}
+
+JsonLine& JsonLine::json(std::string_view key, std::string_view value_json) {
+  field(key) += value_json;
   return *this;
 }
 
 JsonLine& JsonLine::text(std::string_view key, std::string_view value) {
-  start(key);
-  append_json_string(values_, value);
-  finish();
+  append_json_string(field(key), value);
   return *this;
 }
 
 JsonLine& JsonLine::text_or_null(std::string_view key, std::string_view value) {
-  return value.empty() ? add(key, "null") : text(key, value);
+  return value.empty() ? json(key, "null") : text(key, value);
 }
 
 JsonLine& JsonLine::integer(std::string_view key, std::int64_t value) {
   std::array<char, 24> digits{};
   const auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
-  return add(key, std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+  field(key).append(digits.data(), end);
+  return *this;
 }
 
 JsonLine& JsonLine::integer_or_null(std::string_view key, std::optional<std::int64_t> value) {
-  return value ? integer(key, *value) : add(key, "null");
+  return value ? integer(key, *value) : json(key, "null");
 }
 
-JsonLine& JsonLine::real(std::string_view key, double value) { return add(key, nlohmann::json(value).dump()); }
+JsonLine& JsonLine::real(std::string_view key, double value) {
+  append_json_real(field(key), value);
+  return *this;
+}
 
 JsonLine& JsonLine::real_or_null(std::string_view key, std::optional<double> value) {
-  return value ? real(key, *value) : add(key, "null");
+  return value ? real(key, *value) : json(key, "null");
 }
 
-JsonLine& JsonLine::boolean(std::string_view key, bool value) { return add(key, value ? "true" : "false"); }
+JsonLine& JsonLine::boolean(std::string_view key, bool value) { return json(key, value ? "true" : "false"); }
 
-void JsonLine::append_to(std::string& out) const {
-  std::vector<const Field*> sorted;
-  sorted.reserve(fields_.size());
-  for (const Field& f : fields_) sorted.push_back(&f);
-  const auto by_key = [](const Field* a, const Field* b) { return a->key < b->key; };
-  if (!std::is_sorted(sorted.begin(), sorted.end(), by_key)) std::sort(sorted.begin(), sorted.end(), by_key);
-  out += '{';
-  for (const Field* f : sorted) {
-    if (f != sorted.front()) out += ',';
-    out += '"';
-    out += f->key;
-    out += "\":";
-    out.append(values_, f->begin, f->end - f->begin);
-  }
-  out += "}\n";
-}
+void JsonLine::end() { out_ += "}\n"; }
 
 }  // namespace figtrail::cli

@@ -89,14 +89,27 @@ std::string utf8_of(const std::string& bytes, const std::string& encoding) {
   return carrier.source_utf8({0, bytes.size()});
 }
 
-// A figure as the fields of its JSON line (export adds its own), added in
-// key order so that the line needs no sorting.
-figtrail::cli::JsonLine figure_json(std::string_view doc, const figtrail::Figure& f) {
+// What export adds to a figure's line: its document's fields, and its sentence.
+struct StoredFields {
+  std::string_view sha256;
+  std::string_view sentence;
+  std::string_view encoding;  // empty: null (not recorded)
+  std::optional<std::int64_t> encoding_confidence;
+};
+
+// Appends a figure's JSON line to `out`, its fields in key order (JsonLine).
+// `doc_json` is the document's path as a JSON string, escaped once for all
+// of the document's figures.
+void append_figure_json(std::string& out, std::string_view doc_json, const figtrail::Figure& f,
+                        const StoredFields* stored = nullptr) {
   const bool money = f.kind == figtrail::Kind::Money;
-  figtrail::cli::JsonLine j;
+  figtrail::cli::JsonLine j(out);
   j.integer("byte_end", static_cast<std::int64_t>(f.source.end))
       .integer("byte_start", static_cast<std::int64_t>(f.source.begin))
-      .text("doc", doc);
+      .json("doc", doc_json);
+  if (stored) {
+    j.text_or_null("encoding", stored->encoding).integer_or_null("encoding_confidence", stored->encoding_confidence);
+  }
   if (money) {
     j.real_or_null("fx_rate", f.fx_rate)
         .integer_or_null("fx_year", f.fx_rate ? std::optional<std::int64_t>(f.fx_year) : std::nullopt);
@@ -110,18 +123,18 @@ figtrail::cli::JsonLine figure_json(std::string_view doc, const figtrail::Figure
       .text_or_null("period", f.period)
       .boolean("projection", f.projection)
       .text_or_null("qualifier", figtrail::to_string(f.qualifier))
-      .text("rule", f.rule)
-      .text("text", f.text)
-      .text("unit", f.unit);
+      .text("rule", f.rule);
+  if (stored) j.text("sentence", stored->sentence).text("sha256", stored->sha256);
+  j.text("text", f.text).text("unit", f.unit);
   if (f.value) add_number(j, "value", *f.value);
   if (money && (f.value || !f.low)) j.real_or_null("value_usd", f.value_usd);
-  return j;
+  j.end();
 }
 
-void print_jsonl(const figtrail::cli::JsonLine& j) {
-  std::string line;
-  j.append_to(line);
-  std::cout << line;
+std::string json_string(std::string_view text) {
+  std::string json;
+  figtrail::cli::append_json_string(json, text);
+  return json;
 }
 
 std::string read_stdin() {
@@ -249,12 +262,13 @@ int run_extract(const std::vector<std::string>& paths, const RunOptions& options
         Processed out = load(inputs.files[i], options.read);
         if (out.document) extract(fx, options.read.limits, out);
         if (out.document) {
+          const std::string doc_json = json_string(out.path);
           // extract prints UTF-8: the span's bytes in the document's encoding, converted.
           for (figtrail::Figure& f : out.figures) {
             if (out.document->encoding != "UTF-8" || !figtrail::is_utf8(f.text)) {
               f.text = out.document->source_utf8(f.source);
             }
-            figure_json(out.path, f).append_to(out.jsonl);
+            append_figure_json(out.jsonl, doc_json, f);
           }
         }
         out.document.reset();  // only the output travels on
@@ -402,13 +416,21 @@ int run_export(const std::string& db_path, const std::string& format, const std:
     }
     return kExitOk;
   }
+  // Figures come ordered by document: a document's path is escaped once.
+  std::string_view doc_path;
+  std::string doc_json;
+  std::string line;
   for (const figtrail::StoredFigure& s : figures) {
-    figtrail::cli::JsonLine j = figure_json(s.document_path, s.figure);
-    j.text("sha256", s.document_sha256).text("sentence", s.figure.sentence);
-    // Both null for a document stored before schema version 3.
-    j.text_or_null("encoding", s.document_encoding)
-        .integer_or_null("encoding_confidence", s.document_encoding_confidence);
-    print_jsonl(j);
+    if (doc_json.empty() || s.document_path != doc_path) {
+      doc_path = s.document_path;
+      doc_json = json_string(doc_path);
+    }
+    // The encoding fields are null for a document stored before schema version 3.
+    const StoredFields stored{s.document_sha256, s.figure.sentence, s.document_encoding,
+                              s.document_encoding_confidence};
+    line.clear();
+    append_figure_json(line, doc_json, s.figure, &stored);
+    std::cout << line;
   }
   return kExitOk;
 }

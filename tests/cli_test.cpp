@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -314,6 +315,53 @@ TEST_CASE("extract gives the path as given, absolute or relative", "[cli][extrac
                "Up 5%.\n");
   check_figure(figures[1], "./a.txt", {"percent", "5%", 3, 5, num(std::int64_t{5}), kNull, kNull, "%", kNull, kNull, 1},
                "Up 5%.\n");
+}
+
+TEST_CASE("extract and export lines are nlohmann::json's dump of them, paths escaped once per document",
+          "[cli][extract][store]") {
+  // Lines are written without a JSON tree (cli/json_line.hpp): each must be
+  // byte for byte what nlohmann::json dumps (sorted keys, its number and
+  // string formats), money ranges, prices and export's fields included, for
+  // every figure of a document whose path needs escaping.
+  Sandbox box;
+  const std::string content =
+      "2023年营收达350亿元人民币，欧洲收入€3–4bn，利润率约12.5%，增长26–30%，"
+      "API price $0.30/M tokens. Revenue will reach $2.5T by 2033.\n";
+  const std::vector<std::string> names{"paths/bad\xFF\xFEname.txt", "paths/q\"uote\\back.txt",
+                                       "paths/tab\tctl\x01.txt"};
+  for (const std::string& name : names) box.write(name, content);
+  // The path as nlohmann::json writes it: escaped, a bad byte as U+FFFD.
+  std::set<std::string> expected_docs;
+  for (const std::string& name : names) {
+    expected_docs.insert(json(name).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  const auto check_lines = [&](const std::string& out, std::size_t fields) {
+    std::map<std::string, std::size_t> lines_per_doc;
+    for (const std::string& line : figtrail::test::lines_of(out)) {
+      INFO(line);
+      const json parsed = json::parse(line);
+      CHECK(parsed.dump() == line);
+      CHECK(parsed.size() >= fields);
+      const std::string doc = json(parsed.at("doc")).dump();
+      CHECK(expected_docs.count(doc) == 1);
+      ++lines_per_doc[doc];
+    }
+    CHECK(lines_per_doc.size() == names.size());
+    for (const auto& [doc, count] : lines_per_doc) CHECK(count == 6);
+  };
+
+  const Result extracted = box.run({"extract", "paths"});
+  CHECK(extracted.status == 0);
+  check_lines(extracted.out, 13);
+  CHECK(extracted.out.find(R"("low_usd":)") != std::string::npos);
+  CHECK(extracted.out.find(R"("per":"1e6 token")") != std::string::npos);
+
+  REQUIRE(box.run({"ingest", "--db", "t.db", "paths"}).status == 0);
+  const Result exported = box.run({"export", "--db", "t.db"});
+  CHECK(exported.status == 0);
+  check_lines(exported.out, 17);
+  CHECK(exported.out.find(R"("encoding":"UTF-8","encoding_confidence":100,)") != std::string::npos);
 }
 
 TEST_CASE("extract counts a UTF-8 BOM and CRLF line ends in offsets and lines", "[cli][extract]") {

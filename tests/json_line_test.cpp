@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "json_line.hpp"
 
@@ -37,24 +41,70 @@ TEST_CASE("strings are escaped as nlohmann::json escapes them", "[json]") {
   CHECK(written(std::string("\x01", 1)) == R"("\u0001")");
 }
 
-TEST_CASE("a JSON line has its keys sorted and its values typed", "[json]") {
-  figtrail::cli::JsonLine line;
-  line.text("unit", "USD")
-      .integer("byte_start", 12)
-      .real("value_usd", 302500000000.0)
+TEST_CASE("a JSON line is what nlohmann::json dumps for the same fields", "[json]") {
+  std::string out = "before\n";
+  figtrail::cli::JsonLine line(out);
+  line.integer("byte_start", 12)
+      .json("doc", R"("a\\b.txt")")
       .real_or_null("fx_rate", std::nullopt)
       .integer_or_null("fx_year", 2025)
-      .boolean("projection", false)
-      .text_or_null("period", "")
+      .integer("line", -3)
       .real("low_usd", 0.1)
-      .integer("line", -3);
-  std::string out;
-  line.append_to(out);
+      .text_or_null("period", "")
+      .boolean("projection", false)
+      .text("unit", "USD")
+      .real("value_usd", 302500000000.0);
+  line.end();
   CHECK(out ==
-        R"({"byte_start":12,"fx_rate":null,"fx_year":2025,"line":-3,"low_usd":0.1,"period":null,"projection":false,)"
-        R"("unit":"USD","value_usd":302500000000.0})"
+        "before\n"
+        R"({"byte_start":12,"doc":"a\\b.txt","fx_rate":null,"fx_year":2025,"line":-3,"low_usd":0.1,"period":null,)"
+        R"("projection":false,"unit":"USD","value_usd":302500000000.0})"
         "\n");
 
-  const nlohmann::json parsed = nlohmann::json::parse(out);
-  CHECK(parsed.dump() + "\n" == out);  // nlohmann sorts its keys the same way
+  const std::string written_line = out.substr(out.find('\n') + 1);
+  const nlohmann::json parsed = nlohmann::json::parse(written_line);
+  CHECK(parsed.dump() + "\n" == written_line);  // nlohmann sorts its keys the same way
+
+  std::string empty;
+  figtrail::cli::JsonLine(empty).end();
+  CHECK(empty == "{}\n");
+}
+
+TEST_CASE("doubles are written as nlohmann::json writes them", "[json]") {
+  std::vector<double> values{0.0,
+                             -0.0,
+                             1.0,
+                             -1.5,
+                             0.1,
+                             1e-5,
+                             1.5e-4,
+                             123456789012345.0,
+                             1234567890123456.0,
+                             1e16,
+                             1e21,
+                             35000000000.0,
+                             302500000000.0,
+                             1.0 / 3.0,
+                             7.2345678901234567,
+                             std::numeric_limits<double>::min(),
+                             std::numeric_limits<double>::denorm_min(),
+                             std::numeric_limits<double>::max(),
+                             std::numeric_limits<double>::lowest(),
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN()};
+  // And a spread of bit patterns, every exponent range included.
+  std::mt19937_64 random(20250101);
+  for (int i = 0; i < 10000; ++i) {
+    const std::uint64_t bits = random();
+    double value = 0;
+    std::memcpy(&value, &bits, sizeof value);
+    values.push_back(value);
+  }
+  for (const double value : values) {
+    INFO(value);
+    std::string out;
+    figtrail::cli::append_json_real(out, value);
+    CHECK(out == nlohmann::json(value).dump());
+  }
 }
