@@ -111,10 +111,16 @@ struct Utf8Stats {
 // The encoding of a canonical name or alias, nullopt when ICU does not know it.
 [[nodiscard]] std::optional<Encoding> encoding_named(std::string_view name);
 
-// Decides the encoding of a document (see make_document). `html` enables the
-// declared-charset step. Throws IngestError.
-[[nodiscard]] Encoding choose_encoding(const std::string& path, std::string_view bytes, bool html,
-                                       const IngestOptions& options);
+// Decides the encoding of a document (see make_document) as far as the
+// override, a BOM or (if `html`) a declared charset decide it, and checks
+// line lengths. nullopt when the bytes themselves decide (steps 3 to 6):
+// UTF-8 if they are valid, else undeclared_encoding. Throws IngestError.
+[[nodiscard]] std::optional<Encoding> choose_encoding(const std::string& path, std::string_view bytes, bool html,
+                                                      const IngestOptions& options);
+
+// Steps 3 to 6 of make_document's order, for bytes that declare no
+// encoding. Throws IngestError when the encoding cannot be told.
+[[nodiscard]] Encoding undeclared_encoding(const std::string& path, std::string_view bytes, bool html);
 
 // ---------------------------------------------------------------- HTML
 

@@ -390,8 +390,10 @@ namespace detail {
 
 namespace {
 
-// Steps 1 to 6 of make_document's order, or the override.
-Encoding decide_encoding(const std::string& path, std::string_view bytes, bool html, const IngestOptions& options) {
+// Steps 1 and 2 of make_document's order, or the override; nullopt when
+// the bytes decide (steps 3 to 6, undeclared_encoding).
+std::optional<Encoding> declared_encoding(const std::string& path, std::string_view bytes, bool html,
+                                          const IngestOptions& options) {
   if (!options.encoding.empty()) {
     std::optional<Encoding> encoding = resolve(options.encoding);
     if (!encoding) throw IngestError(path + ": unknown encoding '" + options.encoding + "'");
@@ -434,16 +436,7 @@ Encoding decide_encoding(const std::string& path, std::string_view bytes, bool h
     }
   }
 
-  // 3. Valid UTF-8, or valid but for a last character cut short.
-  const Utf8Stats stats = utf8_stats(bytes);
-  if (stats.invalid_bytes == 0) return known("UTF-8");
-  if (stats.invalid_bytes <= 3) {
-    const std::size_t cut = bytes.size() - stats.invalid_bytes;
-    if (is_cut_utf8(bytes.substr(cut)) && utf8_stats(bytes.substr(0, cut)).invalid_bytes == 0) {
-      return utf8_with_errors(stats.invalid_bytes, bytes.size());
-    }
-  }
-  return guess(path, bytes, html, stats);
+  return std::nullopt;
 }
 
 // Throws LineTooLongError for the first line of `bytes` longer than `limit`
@@ -499,10 +492,26 @@ void check_line_length(const std::string& path, std::string_view bytes, const En
 
 }  // namespace
 
-Encoding choose_encoding(const std::string& path, std::string_view bytes, bool html, const IngestOptions& options) {
-  Encoding encoding = decide_encoding(path, bytes, html, options);
-  check_line_length(path, bytes, encoding, options.max_line_length);
+std::optional<Encoding> choose_encoding(const std::string& path, std::string_view bytes, bool html,
+                                        const IngestOptions& options) {
+  std::optional<Encoding> encoding = declared_encoding(path, bytes, html, options);
+  // Lines are measured before anything is decoded, in a known encoding.
+  if (!encoding && bytes.size() > options.max_line_length) encoding = undeclared_encoding(path, bytes, html);
+  if (encoding) check_line_length(path, bytes, *encoding, options.max_line_length);
   return encoding;
+}
+
+Encoding undeclared_encoding(const std::string& path, std::string_view bytes, bool html) {
+  // 3. Valid UTF-8, or valid but for a last character cut short.
+  const Utf8Stats stats = utf8_stats(bytes);
+  if (stats.invalid_bytes == 0) return known("UTF-8");
+  if (stats.invalid_bytes <= 3) {
+    const std::size_t cut = bytes.size() - stats.invalid_bytes;
+    if (is_cut_utf8(bytes.substr(cut)) && utf8_stats(bytes.substr(0, cut)).invalid_bytes == 0) {
+      return utf8_with_errors(stats.invalid_bytes, bytes.size());
+    }
+  }
+  return guess(path, bytes, html, stats);
 }
 
 std::unique_ptr<Decoder> open_decoder(std::string_view bytes, const Encoding& encoding,

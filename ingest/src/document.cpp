@@ -95,19 +95,31 @@ Document make_document(std::string path, std::string bytes, SourceFormat format,
   const std::string too_large = path + ": file too large (limit 2 GiB)";
   if (bytes.size() > kMaxBytes) throw IngestError(too_large);
   if (format != SourceFormat::Html && detail::looks_like_html(bytes)) format = SourceFormat::Html;
-  const detail::Encoding encoding =
-      detail::choose_encoding(path, bytes, format == SourceFormat::Html, options);
+  const bool html = format == SourceFormat::Html;
+  const std::optional<detail::Encoding> declared = detail::choose_encoding(path, bytes, html, options);
 
   Document document;
-  document.line_starts_.push_back(0);
-  const std::unique_ptr<detail::Decoder> decoder =
-      detail::open_decoder(bytes, encoding, &document.line_starts_);
-  if (format == SourceFormat::Html) {
-    const std::unique_ptr<detail::CharStream> text = detail::html_text(*decoder, bytes.size());
-    document.folded = detail::fold_chars(*text, encoding.bom, bytes.size());
-    document.folded.replaced_bytes = decoder->invalid_bytes();
-  } else {
-    document.folded = detail::fold_chars(*decoder, encoding.bom, bytes.size());
+  const auto decode_and_fold = [&](const detail::Encoding& encoding) {
+    document.line_starts_.assign(1, 0);
+    const std::unique_ptr<detail::Decoder> decoder =
+        detail::open_decoder(bytes, encoding, &document.line_starts_);
+    if (html) {
+      const std::unique_ptr<detail::CharStream> text = detail::html_text(*decoder, bytes.size());
+      document.folded = detail::fold_chars(*text, encoding.bom, bytes.size());
+      document.folded.replaced_bytes = decoder->invalid_bytes();
+    } else {
+      document.folded = detail::fold_chars(*decoder, encoding.bom, bytes.size());
+    }
+  };
+  // Bytes that declare no encoding are UTF-8 if they are valid, as most are:
+  // folding them as UTF-8 tells, without a validating pass of its own. Only
+  // for invalid bytes is the encoding decided from them, and they are folded
+  // again if it is not UTF-8.
+  detail::Encoding encoding = declared ? *declared : *detail::encoding_named("UTF-8");
+  decode_and_fold(encoding);
+  if (!declared && document.folded.replaced_bytes > 0) {
+    encoding = detail::undeclared_encoding(path, bytes, html);
+    if (encoding.name != "UTF-8") decode_and_fold(encoding);
   }
   const std::size_t replaced = document.folded.replaced_bytes;
   if (replaced * 10 > bytes.size() * 3) {
