@@ -371,6 +371,30 @@ TEST_CASE("format_for_path", "[ingest]") {
   CHECK(figtrail::format_for_path(".md") == SourceFormat::PlainText);  // a hidden file, no extension
 }
 
+TEST_CASE("undeclared bytes that are not UTF-8 are folded again in their encoding", "[ingest]") {
+  // make_document folds bytes that declare no encoding as UTF-8 first; its
+  // invalid bytes have the encoding detected, and the text folded anew.
+  std::string utf8;
+  for (int line = 1; line <= 12; ++line) {
+    utf8 += "第" + std::to_string(line) + "季度营收增长百分之五，净利润达到三百五十亿美元。\n";
+  }
+  const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(utf8);
+  std::string gb18030(static_cast<std::size_t>(unicode.extract(0, unicode.length(), nullptr, 0, "GB18030")), '\0');
+  unicode.extract(0, unicode.length(), gb18030.data(), static_cast<std::int32_t>(gb18030.size()), "GB18030");
+  REQUIRE_FALSE(figtrail::is_utf8(gb18030));
+
+  const figtrail::Document doc = figtrail::make_document("gb.txt", gb18030, figtrail::SourceFormat::PlainText);
+  CHECK(doc.encoding == "GB18030");
+  CHECK(doc.folded.text == utf8);
+  CHECK(doc.folded.replaced_bytes == 0);
+  // Line starts from this decoding only.
+  const std::size_t line3 = gb18030.find('\n', gb18030.find('\n') + 1) + 1;
+  CHECK(doc.line_of(line3 - 1) == 2);
+  CHECK(doc.line_of(line3) == 3);
+  CHECK(doc.line_of(gb18030.size() - 1) == 12);
+  CHECK(doc.line_of(gb18030.size()) == 13);
+}
+
 TEST_CASE("make_document rejects what is not text", "[ingest]") {
   using figtrail::IngestError;
   using figtrail::SourceFormat;
