@@ -7,25 +7,71 @@
 #include <charconv>
 #include <cmath>
 
-#include "figtrail/ingest.hpp"
-
 namespace figtrail::cli {
 
-void append_json_string(std::string& out, std::string_view text) {
-  if (!figtrail::is_utf8(text)) {
-    // nlohmann's replacement of bad bytes by U+FFFD, as before.
-    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
+namespace {
+
+// The length of the well-formed UTF-8 sequence (Unicode's table 3-7: no
+// overlong forms, surrogates or code points past U+10FFFF) that starts with
+// the non-ASCII byte at `at`, or 0 when there is none; as strict as
+// figtrail::is_utf8 and nlohmann::json.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  std::size_t length = 0;
+  unsigned char low = 0x80;  // the second byte's range
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
   }
-  // The escapes nlohmann::json writes: the short forms, else \u00xx for the
-  // other control characters; everything else as is.
+  if (text.size() - at < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    const unsigned char b = byte(at + i);
+    if (b < low || b > high) return 0;
+    low = 0x80;
+    high = 0xBF;
+  }
+  return length;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // One pass escapes and checks UTF-8: the escapes nlohmann::json writes
+  // (the short forms, else \u00xx for the other control characters),
+  // everything else as is.
+  const std::size_t start = out.size();
   out += '"';
-  std::size_t plain = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t plain = 0;  // the first byte not yet copied
+  for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) {
+      const std::size_t length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        // Not UTF-8: nlohmann's replacement of bad bytes by U+FFFD instead.
+        out.resize(start);
+        out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+      }
+      i += length;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out.append(text, plain, i - plain);
-    plain = i + 1;
+    plain = ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -41,6 +41,37 @@ TEST_CASE("strings are escaped as nlohmann::json escapes them", "[json]") {
   CHECK(written(std::string("\x01", 1)) == R"("\u0001")");
 }
 
+TEST_CASE("a string is checked for UTF-8 as strictly as nlohmann::json checks it", "[json]") {
+  // Every string of two bytes, and every one of three and four bytes made of
+  // bytes at the edges of table 3-7's ranges, of escapes and of ASCII.
+  const std::vector<unsigned char> edges{0x00, 0x0A, 0x1F, 0x22, 0x41, 0x5C, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0,
+                                         0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0,
+                                         0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  std::vector<std::string> texts;
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) texts.push_back({static_cast<char>(a), static_cast<char>(b)});
+  }
+  for (const unsigned char a : edges) {
+    for (const unsigned char b : edges) {
+      for (const unsigned char c : edges) {
+        texts.push_back({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+        for (const unsigned char d : edges) {
+          texts.push_back({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)});
+        }
+      }
+    }
+  }
+  std::size_t mismatches = 0;
+  for (const std::string& text : texts) {
+    if (written("x" + text + "y") != nlohmann_string("x" + text + "y")) {
+      INFO(nlohmann_string(text));
+      CHECK(written(text) == nlohmann_string(text));
+      if (++mismatches == 10) break;
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
 TEST_CASE("a JSON line is what nlohmann::json dumps for the same fields", "[json]") {
   std::string out = "before\n";
   figtrail::cli::JsonLine line(out);
