@@ -106,7 +106,8 @@ void append_json_real(std::string& out, double value) {
 
 JsonLine::JsonLine(std::string& out) : out_(out) { out_ += '{'; }
 
-std::string& JsonLine::field(std::string_view key) {
+// Inline (it is private, used in this file only): it runs for every field.
+inline std::string& JsonLine::field(std::string_view key) {
   assert(last_key_ < key && "keys in ascending order, as nlohmann::json sorts them");
   if (!last_key_.empty()) out_ += ',';
   last_key_ = key;
