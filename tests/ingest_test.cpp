@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "figtrail/ingest.hpp"
@@ -469,6 +471,19 @@ TEST_CASE("load_document reads files and reports bad paths", "[ingest]") {
   const auto empty = dir.path / "empty.txt";
   { std::ofstream touch(empty); }
   CHECK_THROWS_WITH(figtrail::load_document(empty), empty.string() + ": file is empty");
+}
+
+TEST_CASE("load_document reads a file that has no size, such as a pipe, to its end", "[ingest]") {
+  // Files are read into a string of their size; a pipe's is 0.
+  const TempDir dir;
+  const auto pipe = dir.path / "pipe.txt";
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  std::string text;
+  while (text.size() < 300'000) text += "营收350亿美元, revenue up 5%.\n";  // more than one read
+  std::thread writer([&] { std::ofstream(pipe, std::ios::binary) << text; });
+  const figtrail::Document doc = figtrail::load_document(pipe);
+  writer.join();
+  CHECK(doc.bytes == text);
 }
 
 TEST_CASE("load_document reports read errors with strerror", "[ingest]") {

@@ -153,7 +153,11 @@ Document load_document(const std::filesystem::path& path, const IngestOptions& o
 
   const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) throw read_error(name);
-  std::string bytes;
+  // Straight into a string of the file's size: no staging copy, no regrowth.
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  std::string bytes(error ? 0 : static_cast<std::size_t>(size), '\0');
+  bytes.resize(std::fread(bytes.data(), 1, bytes.size(), file.get()));
+  // Whatever the size did not cover: a file that grew meanwhile, a pipe.
   char buffer[1 << 16];
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) bytes.append(buffer, count);
