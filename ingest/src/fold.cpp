@@ -544,15 +544,16 @@ class Utf8Text {
 
 bool is_plain_ascii(unsigned char byte) { return byte < 0x80 && byte != ' ' && byte != '\t'; }
 
-// The Han character from U+5000 to U+9FFF (lead byte E5 to E9) at `at`, the
-// bulk of Chinese text, with fewer checks than decode; 0 for anything else.
+// The plain Han character (U+4E00 to U+9FFF) at `at`, the bulk of Chinese
+// text, with fewer checks than decode; 0 for anything else.
 utf8proc_int32_t plain_han_at(std::string_view bytes, std::size_t at) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
-  if (byte(at) < 0xE5 || byte(at) > 0xE9 || bytes.size() - at < 3 || (byte(at + 1) & 0xC0) != 0x80 ||
+  if (byte(at) < 0xE4 || byte(at) > 0xE9 || bytes.size() - at < 3 || (byte(at + 1) & 0xC0) != 0x80 ||
       (byte(at + 2) & 0xC0) != 0x80) {
     return 0;
   }
-  return ((byte(at) & 0x0F) << 12) | ((byte(at + 1) & 0x3F) << 6) | (byte(at + 2) & 0x3F);
+  const utf8proc_int32_t cp = ((byte(at) & 0x0F) << 12) | ((byte(at + 1) & 0x3F) << 6) | (byte(at + 2) & 0x3F);
+  return is_plain_han(cp) ? cp : 0;
 }
 
 // The fast path of folding UTF-8: from the cursor on, copies the characters
