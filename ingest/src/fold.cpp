@@ -582,8 +582,16 @@ void copy_unchanged(Utf8Text& chars, FoldState& state) {
   while (at < bytes.size()) {
     const auto lead = static_cast<unsigned char>(bytes[at]);
     if (is_plain_ascii(lead)) {
+      // The run goes on through spaces and tabs after any ASCII character
+      // but a digit: they stay, and state.kept_spaces, which counts down the
+      // rest of a run of spaces, is 0 after another character.
       std::size_t end = at + 1;
-      while (end < bytes.size() && is_plain_ascii(static_cast<unsigned char>(bytes[end]))) ++end;
+      while (end < bytes.size()) {
+        const auto next = static_cast<unsigned char>(bytes[end]);
+        const char previous = bytes[end - 1];
+        if (next >= 0x80 || (!is_plain_ascii(next) && previous >= '0' && previous <= '9')) break;
+        ++end;
+      }
       last = end - 1;
       last_cp = static_cast<unsigned char>(bytes[last]);
       at = end;
