@@ -732,9 +732,16 @@ std::optional<std::size_t> utf8_to_utf16(std::string_view utf8, char16_t* out) {
   // a loop per kind of run keeps the branches predictable inside a run.
   while (at < size) {
     if (byte(at) < 0x80) {
-      for (; size - at >= 8 && is_ascii8(utf8.data() + at); at += 8, out += 8) {
-        // A fixed count of independent widenings: the compiler vectorizes it.
+      // Eight bytes widened at a time (a fixed count of independent
+      // widenings, which the compiler vectorizes), kept up to the first that
+      // is not ASCII. `out` never runs ahead of `at`, so they fit.
+      while (size - at >= 8) {
+        const std::uint64_t non_ascii = load64(utf8.data() + at) & 0x8080808080808080;
         for (std::size_t i = 0; i < 8; ++i) out[i] = byte(at + i);
+        const std::size_t ascii = non_ascii == 0 ? 8 : static_cast<std::size_t>(std::countr_zero(non_ascii)) / 8;
+        at += ascii;
+        out += ascii;
+        if (ascii < 8) break;
       }
       for (; at < size && byte(at) < 0x80; ++at) *out++ = byte(at);
       continue;
