@@ -48,15 +48,16 @@ std::vector<std::size_t> boundaries(icu::BreakIterator& iterator, UText* text) {
 
 // Turns increasing offsets into well-formed UTF-16 into offsets into the same
 // text in UTF-8, counting the UTF-8 bytes of each code unit: 1 to 3, and 2
-// for each half of a surrogate pair. Branch-free, so the compiler vectorizes.
+// for each half of a surrogate pair. Branch-free, so the compiler vectorizes;
+// counted in 32 bits (the text is under 2 GiB), twice the lanes of size_t.
 void utf16_to_utf8_offsets(const UChar* utf16, std::vector<std::size_t>& offsets) {
   std::size_t unit = 0;
-  std::size_t byte = 0;
+  std::uint32_t byte = 0;
   for (std::size_t& offset : offsets) {
     for (; unit < offset; ++unit) {
       const UChar u = utf16[unit];
       const bool surrogate = u >= 0xD800 && u <= 0xDFFF;
-      byte += 1 + static_cast<std::size_t>(u >= 0x80) + static_cast<std::size_t>(u >= 0x800 && !surrogate);
+      byte += 1 + static_cast<std::uint32_t>(u >= 0x80) + static_cast<std::uint32_t>(u >= 0x800 && !surrogate);
     }
     offset = byte;
   }
