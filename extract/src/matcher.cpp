@@ -1135,9 +1135,18 @@ struct Matcher::Impl {
       }
     }
     // A magnitude after the unit (`75 USD million`) stands in for one
-    // before it; a number has only one.
-    if (!empty(m.magnitude_after_unit) && (!empty(m.magnitude) || !empty(m.number_high))) {
-      m.magnitude_after_unit = m.per_marker = m.per_magnitude = m.per_noun = m.qualifier_after = {};
+    // before it; a number has only one, and only an amount of money is
+    // written so: `5% B轮融资` and `12% million` are no billions of percent.
+    // What the pattern took after the magnitude goes with it.
+    if (!empty(m.magnitude_after_unit)) {
+      const UnitWord* unit = lexicon.unit(slice(t, m.unit_after), Position::After);
+      if (!empty(m.magnitude) || !empty(m.number_high) || unit == nullptr || unit->kind != Kind::Money) {
+        const std::size_t from = m.magnitude_after_unit.begin;
+        m.magnitude_after_unit = {};
+        for (FoldedSpan* later : {&m.plus, &m.per_marker, &m.per_magnitude, &m.per_noun, &m.qualifier_after}) {
+          if (later->begin >= from) *later = {};
+        }
+      }
     }
     // A Chinese numeral's last character may start a unit word instead
     // (一百千瓦 is 100 kW, not 1100 W).
