@@ -1,5 +1,7 @@
 #include "json_line.hpp"
 
+#include "figtrail/utf8.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -17,24 +19,11 @@ namespace {
 // figtrail::is_utf8 and nlohmann::json.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(at);
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // the second byte's range
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() - at < length) return 0;
+  const Utf8Lead rule = utf8_lead(byte(at));
+  const std::size_t length = rule.length;
+  if (length < 2 || text.size() - at < length) return 0;
+  unsigned char low = rule.low;
+  unsigned char high = rule.high;
   for (std::size_t i = 1; i < length; ++i) {
     const unsigned char b = byte(at + i);
     if (b < low || b > high) return 0;

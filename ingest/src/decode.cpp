@@ -18,6 +18,7 @@
 
 #include "chars.hpp"
 #include "figtrail/ingest.hpp"
+#include "figtrail/utf8.hpp"
 
 namespace figtrail {
 
@@ -199,22 +200,10 @@ Encoding utf8_with_errors(std::size_t invalid, std::size_t size) {
 // file cut short.
 bool is_cut_utf8(std::string_view tail) {
   if (tail.empty() || tail.size() > 3) return false;
-  const auto lead = static_cast<unsigned char>(tail[0]);
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  }
-  if (tail.size() >= length) return false;
+  const Utf8Lead rule = utf8_lead(static_cast<unsigned char>(tail[0]));
+  if (tail.size() >= rule.length) return false;
+  unsigned char low = rule.low;
+  unsigned char high = rule.high;
   for (std::size_t i = 1; i < tail.size(); ++i) {
     const auto b = static_cast<unsigned char>(tail[i]);
     if (b < low || b > high) return false;

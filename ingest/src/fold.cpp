@@ -2,6 +2,7 @@
 // folded byte the source bytes it came from (the OffsetMap); runs of UTF-8
 // that folding leaves unchanged are copied in bulk.
 #include "figtrail/ingest.hpp"
+#include "figtrail/utf8.hpp"
 
 #include "chars.hpp"
 
@@ -175,35 +176,20 @@ Decoded decode(std::string_view s, std::size_t at) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   const unsigned char lead = byte(at);
   if (lead < 0x80) return {lead, 1};
-  std::size_t length = 0;
-  utf8proc_int32_t cp = 0;
-  unsigned char low = 0x80;  // allowed range of the second byte
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    cp = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    cp = lead & 0x0F;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    cp = lead & 0x07;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return {};
-  }
-  if (s.size() - at < length) return {};
-  for (std::size_t i = 1; i < length; ++i) {
+  const Utf8Lead rule = utf8_lead(lead);
+  if (rule.length == 0 || s.size() - at < rule.length) return {};
+  // The lead's payload: 5, 4 or 3 bits for sequences of 2, 3 or 4 bytes.
+  auto cp = static_cast<utf8proc_int32_t>(lead & (0x7F >> rule.length));
+  unsigned char low = rule.low;
+  unsigned char high = rule.high;
+  for (std::size_t i = 1; i < rule.length; ++i) {
     const unsigned char b = byte(at + i);
     if (b < low || b > high) return {};
     low = 0x80;
     high = 0xBF;
     cp = (cp << 6) | (b & 0x3F);
   }
-  return {cp, length};
+  return {cp, rule.length};
 }
 
 // Whether the eight bytes at `bytes` are all ASCII.
