@@ -2,6 +2,9 @@
 // malformed or oversized inputs they must refuse in linear time.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <cstdlib>
+#include <random>
 #include <string>
 
 #include "figtrail/normalize.hpp"
@@ -43,6 +46,28 @@ TEST_CASE("a magnitude scales exactly, with no binary rounding", "[number]") {
   CHECK(figtrail::scaled(value_of("2.5"), 12).to_string() == "2500000000000");
   CHECK(figtrail::scaled(value_of("0.30"), 0).to_string() == "0.3");
   CHECK(Decimal{-15, -1}.to_string() == "-1.5");
+}
+
+TEST_CASE("a decimal's double is the one strtod reads from its text, on the fast path and off it", "[number]") {
+  const auto by_strtod = [](const Decimal& d) {
+    const std::string text = std::to_string(d.mantissa) + "e" + std::to_string(d.exponent);
+    return std::strtod(text.c_str(), nullptr);
+  };
+  for (const Decimal d : {Decimal{11, 7}, Decimal{3, -1}, Decimal{1, 22}, Decimal{1, 23}, Decimal{-7, -22},
+                          Decimal{9007199254740991, 0}, Decimal{9007199254740993, 0}, Decimal{123456789, -23},
+                          Decimal{0, -5}, Decimal{-9007199254740991, 22}}) {
+    INFO(d.mantissa << "e" << d.exponent);
+    CHECK(d.to_double() == by_strtod(d));
+  }
+  std::mt19937_64 random(20261123);
+  std::uniform_int_distribution<int> exponent(-30, 30);
+  std::uniform_int_distribution<int> bits(1, 62);
+  for (int i = 0; i < 100'000; ++i) {
+    const auto magnitude = static_cast<std::int64_t>(random() >> (64 - bits(random)));
+    const Decimal d{(random() & 1) != 0 ? -magnitude : magnitude, exponent(random)};
+    INFO(d.mantissa << "e" << d.exponent);
+    REQUIRE(d.to_double() == by_strtod(d));
+  }
 }
 
 TEST_CASE("malformed Arabic numbers are refused with a reason", "[number]") {
