@@ -308,7 +308,10 @@ std::size_t last_end(const Mention& m) {
 // ordinals (第七, 第3) are dropped.
 bool number_ok(std::string_view text, std::string_view number, std::size_t number_begin, const Lexicon& lx) {
   for (std::string_view vague : lx.vague_prefixes) {
-    if (number_begin >= vague.size() && text.substr(number_begin - vague.size(), vague.size()) == vague) {
+    // The last byte first: it rules out nearly every number (after a space,
+    // a letter, most characters) without a string comparison.
+    if (!vague.empty() && number_begin >= vague.size() && text[number_begin - 1] == vague.back() &&
+        text.substr(number_begin - vague.size(), vague.size()) == vague) {
       return false;
     }
   }

@@ -363,8 +363,10 @@ bool year_reads_as_amount(std::string_view text, std::size_t begin, std::size_t 
   std::string_view after = text.substr(end);
   if (after.starts_with("%")) return true;
   if (after.size() >= 2 && (after[0] == '.' || after[0] == ',') && is_ascii_digit(after[1])) return true;
+  // (The first byte first: most years are followed by a character no word
+  // of the list starts with.)
   for (std::string_view c : kAmountAfter) {
-    if (after.starts_with(c)) return true;
+    if (!after.empty() && after.front() == c.front() && after.starts_with(c)) return true;
   }
   std::size_t i = 0;
   while (i < after.size() && after[i] == ' ') ++i;
