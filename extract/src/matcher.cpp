@@ -1172,17 +1172,16 @@ struct Matcher::Impl {
 
     // Right edge: drop parts from the back until the mention ends cleanly.
     auto parts = parts_in_order(m);
-    std::size_t end = last_end(m);
-    for (std::size_t i = parts.size(); i-- > 0;) {
+    bool clean_end = edge_ok(doc, last_end(m));
+    for (std::size_t i = parts.size(); !clean_end && i-- > 0;) {
       FoldedSpan* part = parts[i];
       if (empty(*part)) continue;
-      if (edge_ok(doc, end)) break;
       if (part == &m.number) return false;  // the number itself runs on
       *part = {};
       if (part == &m.per_noun || part == &m.per_magnitude) m.per_marker = {};
-      end = last_end(m);
+      clean_end = edge_ok(doc, last_end(m));
     }
-    if (!edge_ok(doc, end)) return false;
+    if (!clean_end) return false;
     if (!empty(m.per_marker) && empty(m.per_magnitude) && empty(m.per_noun)) m.per_marker = {};
     // A range needs its high end; a lone separator is no range.
     if (empty(m.number_high)) m.range_separator = m.unit_before_high = m.magnitude_high = m.unit_between = {};
