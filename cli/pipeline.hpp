@@ -1,13 +1,17 @@
 // The batch pipeline: worker threads read and extract documents, the calling
 // thread consumes the results one at a time in input order (it prints them,
-// or is the single writer to SQLite). At most `window` documents are in
+// or is the single writer to SQLite). At most a window of documents are in
 // flight, so memory is bounded by the documents being worked on, not by the
 // size of the batch; and the output is the same, byte for byte, whatever the
 // number of threads.
 #pragma once
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -27,6 +31,27 @@ struct Idle {
   std::function<void()> call;
 };
 
+// How the workers make room for a consumer that is the pipeline's
+// bottleneck (ingest's single writer): the workers may run further ahead of
+// it, and yield the CPU to it, so that it never waits for a core while they
+// work ahead. With as many workers as cores, the writer is one thread more
+// than there are cores, and a fair share of the CPU left it starved.
+struct Pace {
+  std::size_t window_per_job = 2;  // documents in flight per worker
+  int worker_nice = 0;             // added to each worker thread's nice value
+};
+
+// Lowers the calling thread's scheduling priority by `increment` (Linux
+// keeps a nice value per thread). Only a hint to the scheduler: should the
+// system refuse it, the thread runs as it was, which is correct, only slower.
+inline void lower_thread_priority(int increment) {
+  const auto thread = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int nice = ::getpriority(PRIO_PROCESS, thread);
+  if (nice == -1 && errno != 0) return;
+  static_cast<void>(::setpriority(PRIO_PROCESS, thread, std::min(nice + increment, 19)));
+}
+
 // Runs `work(i)` for i in [0, count) on `jobs` threads and `consume(i,
 // result)` on the calling thread in order of i. `work` must not throw (it
 // returns its failure in the result); an exception from `consume` or from
@@ -35,13 +60,14 @@ struct Idle {
 // idle call one job is one worker thread, so that the consumer can wait.
 template <typename Result>
 void run_in_order(std::size_t count, unsigned jobs, const std::function<Result(std::size_t)>& work,
-                  const std::function<void(std::size_t, Result&&)>& consume, const Idle& idle = {}) {
+                  const std::function<void(std::size_t, Result&&)>& consume, const Idle& idle = {},
+                  const Pace& pace = {}) {
   if ((jobs <= 1 && !idle.call) || count <= 1) {
     for (std::size_t i = 0; i < count; ++i) consume(i, work(i));
     return;
   }
   jobs = std::max(jobs, 1u);
-  const std::size_t window = 2 * static_cast<std::size_t>(jobs);
+  const std::size_t window = std::max<std::size_t>(pace.window_per_job, 1) * jobs;
   std::mutex mutex;
   std::condition_variable changed;
   std::map<std::size_t, Result> done;  // finished, not yet consumed
@@ -50,6 +76,7 @@ void run_in_order(std::size_t count, unsigned jobs, const std::function<Result(s
   bool stop = false;
 
   const auto worker = [&] {
+    if (pace.worker_nice > 0) lower_thread_priority(pace.worker_nice);
     for (;;) {
       std::size_t i = 0;
       {
